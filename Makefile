@@ -1,0 +1,88 @@
+# DVC Assistant: two runtimes, one Makefile.
+#   make run   build what is missing, train the Rasa model if its inputs changed, start everything
+#   make test  build what is missing, train if needed, run lint and all tests
+# Every setting below can be overridden from the environment (see README, "Configuration").
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Built things live outside the checkout, keyed by the hash of their inputs, so that a fresh clone
+# (CI, a second worktree) reuses them and a change of inputs builds a new one beside the old.
+CACHE_DIR ?= $(HOME)/.cache/dvc-assistant
+PYTHON310 ?= $(shell pyenv prefix 3.10 2>/dev/null)/bin/python
+PYTHON311 ?= $(shell command -v python3.11)
+
+hash = $(shell cat $(1) | sha256sum | cut -c1-12)
+RASA_VENV := $(CACHE_DIR)/venv-rasa-$(call hash,requirements/rasa.txt)
+APP_VENV := $(CACHE_DIR)/venv-app-$(call hash,requirements/app.txt)
+MODEL_INPUTS := config.yml bot/domain.yml $(sort $(wildcard bot/data/*.yml)) $(sort $(wildcard nlu/*.py)) requirements/rasa.txt
+MODEL_NAME := dvc-$(call hash,$(MODEL_INPUTS))
+MODEL := $(CACHE_DIR)/models/$(MODEL_NAME).tar.gz
+
+export RASA_PORT ?= 5005
+export ACTION_PORT ?= 5055
+export SERVICE_PORT ?= 8000
+export ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
+export RASA_URL ?= http://127.0.0.1:$(RASA_PORT)
+export DATA_DIR ?= $(CURDIR)/var
+export PYTHONPATH := $(CURDIR)
+export RASA_BIN := $(RASA_VENV)/bin/rasa
+export RASA_MODEL := $(MODEL)
+export APP_PYTHON := $(APP_VENV)/bin/python
+# Rasa, TensorFlow and sentence-transformers must never try to reach a model hub or telemetry.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+.PHONY: help venvs model run test lint clean-cache
+
+help:
+	@echo "make run    start the Rasa server, the action server and the service (chat page on http://127.0.0.1:$(SERVICE_PORT)/)"
+	@echo "make test   lint and run every test (needs PostgreSQL and Redis on 127.0.0.1, see README)"
+
+$(RASA_VENV)/.complete: requirements/rasa.txt
+	rm -rf $(RASA_VENV)
+	$(PYTHON310) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install --quiet --upgrade pip wheel
+	$(RASA_VENV)/bin/pip install --quiet -r requirements/rasa.txt
+	touch $@
+
+$(APP_VENV)/.complete: requirements/app.txt
+	rm -rf $(APP_VENV)
+	$(PYTHON311) -m venv $(APP_VENV)
+	$(APP_VENV)/bin/pip install --quiet --upgrade pip wheel
+	$(APP_VENV)/bin/pip install --quiet -r requirements/app.txt
+	touch $@
+
+venvs: $(RASA_VENV)/.complete $(APP_VENV)/.complete
+	ln -sfn $(RASA_VENV) .venv-rasa
+	ln -sfn $(APP_VENV) .venv
+
+$(MODEL): $(RASA_VENV)/.complete $(MODEL_INPUTS)
+	mkdir -p $(CACHE_DIR)/models
+	$(RASA_BIN) train --quiet --config config.yml --domain bot/domain.yml --data bot/data \
+		--out $(CACHE_DIR)/models --fixed-model-name $(MODEL_NAME)
+
+model: $(MODEL)
+
+# Development secrets are generated once per checkout into var/ (git-ignored), never committed.
+$(DATA_DIR)/secrets.env:
+	mkdir -p $(DATA_DIR)
+	umask 077 && echo "NOTIFIER_EVENTS_SECRET=$$(openssl rand -hex 32)" > $@
+
+run: venvs model $(DATA_DIR)/secrets.env
+	@echo "Chat page: http://127.0.0.1:$(SERVICE_PORT)/   (Rasa :$(RASA_PORT), actions :$(ACTION_PORT))"
+	set -a && source $(DATA_DIR)/secrets.env && set +a && \
+		$(APP_VENV)/bin/honcho start -f Procfile
+
+lint: venvs
+	$(APP_VENV)/bin/ruff check .
+	$(APP_VENV)/bin/mypy
+
+test: lint model
+	$(APP_PYTHON) -m pytest $(PYTEST_ARGS)
+
+clean-cache:
+	rm -rf $(CACHE_DIR)

@@ -1,0 +1,1 @@
+"""The action server (rasa-sdk): `python -m rasa_sdk --actions actions`."""

@@ -1,0 +1,1 @@
+"""Procedure records (knowledge/procedures/*.yaml), their schema and their search."""

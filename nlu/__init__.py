@@ -1,0 +1,1 @@
+"""Vietnamese NLU: normalisation shared by both runtimes, and Rasa components."""

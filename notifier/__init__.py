@@ -1,0 +1,1 @@
+"""The notification gateway: step events in, SMS and pushes out, each recorded."""

@@ -1,0 +1,19 @@
+"""The development provider: accepts every message and delivers none.
+
+It is the default when no real provider is configured, so that `make run` works on a laptop with
+no account anywhere; the message stays in the database with provider "outbox" and a warning is
+logged at start-up. Never configure it in production.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from notifier.providers.base import SmsProvider
+
+
+class OutboxSmsProvider(SmsProvider):
+    name = "outbox"
+
+    async def _send(self, to: str, body: str, reference: str) -> str:
+        return f"outbox-{uuid.uuid4()}"

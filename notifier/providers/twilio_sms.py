@@ -1,0 +1,55 @@
+"""SMS through Twilio's Messages API, with the official `twilio` library (its aiohttp client)."""
+
+from __future__ import annotations
+
+import logging
+
+import aiohttp
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.rest import Client
+
+from notifier.providers.base import PermanentError, RetryableError, SmsProvider
+
+# The library logs each request and response at INFO, recipients included; keep that out.
+logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+
+
+class TwilioSmsProvider(SmsProvider):
+    name = "twilio"
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        sender: str,
+        messaging_service_sid: str | None,
+        api_base_url: str,
+        timeout_s: float,
+    ) -> None:
+        super().__init__(timeout_s)
+        self._http = AsyncTwilioHttpClient()
+        self._client = Client(account_sid, auth_token, http_client=self._http)
+        # The base URL is settable so that tests can point the real library at a local server.
+        self._client.api.base_url = api_base_url
+        self._sender = sender
+        self._messaging_service_sid = messaging_service_sid
+
+    async def _send(self, to: str, body: str, reference: str) -> str:
+        origin = (
+            {"messaging_service_sid": self._messaging_service_sid}
+            if self._messaging_service_sid
+            else {"from_": self._sender}
+        )
+        try:
+            message = await self._client.messages.create_async(to=to, body=body, **origin)
+        except TwilioRestException as e:
+            if e.status == 429 or e.status >= 500:
+                raise RetryableError(f"twilio answered {e.status}: {e.msg}") from e
+            raise PermanentError(f"twilio refused the message ({e.status}, code {e.code})") from e
+        except aiohttp.ClientError as e:
+            raise RetryableError(f"twilio unreachable: {e}") from e
+        return str(message.sid)
+
+    async def close(self) -> None:
+        await self._http.close()

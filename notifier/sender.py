@@ -1,0 +1,76 @@
+"""The sender worker: takes notification ids from the queue and hands them to a provider.
+
+Each id is claimed in the database before the provider is called (no transaction is held across
+the call), and the outcome is written before the queue message is acknowledged: a crash between
+the two leaves a pending message whose claim shows it was already attempted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import logging
+
+from notifier.providers.base import PermanentError, ProviderError, SmsProvider
+from notifier.store import NotificationStore, Status
+from notifier.work_queue import Delivery, WorkQueue
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+RETRY_DELAY_S = 2.0
+
+
+class Sender:
+    def __init__(self, store: NotificationStore, queue: WorkQueue, provider: SmsProvider) -> None:
+        self._store = store
+        self._queue = queue
+        self._provider = provider
+        self._retries: set[asyncio.Task[None]] = set()
+
+    async def run(self, batch_size: int = 50, wait_s: float = 1.0) -> None:
+        """Send until cancelled."""
+        while True:
+            deliveries = await self._queue.take(batch_size, wait_s)
+            await asyncio.gather(*(self.send_one(d) for d in deliveries))
+            await self._queue.ack(deliveries)
+
+    async def send_one(self, delivery: Delivery) -> None:
+        notification = await self._store.claim_for_sending(delivery.notification_id)
+        if notification is None:
+            logger.info("skip notification=%s: not sendable", delivery.notification_id)
+            return
+        try:
+            provider_ref = await self._provider.send(
+                notification.recipient, notification.body, notification.id
+            )
+        except PermanentError as e:
+            await self._fail(notification.id, Status.PERMANENT_FAILURE, e)
+        except ProviderError as e:
+            await self._fail(notification.id, Status.TEMPORARY_FAILURE, e)
+            if notification.attempts < MAX_ATTEMPTS:
+                retry = asyncio.create_task(
+                    self._requeue(notification.id, RETRY_DELAY_S * notification.attempts)
+                )
+                self._retries.add(retry)
+                retry.add_done_callback(self._retries.discard)
+        except Exception as e:  # a bug of ours, not the provider's: keep the cause, stop trying
+            logger.exception("sending notification=%s failed", notification.id)
+            await self._fail(notification.id, Status.TECHNICAL_FAILURE, e)
+        else:
+            await self._store.transition(
+                notification.id, [Status.SENDING], Status.SENT,
+                provider=self._provider.name, provider_ref=provider_ref,
+                sent_at=datetime.datetime.now(datetime.timezone.utc),
+            )
+
+    async def _requeue(self, notification_id: str, delay_s: float) -> None:
+        await asyncio.sleep(delay_s)
+        await self._queue.put(notification_id)
+
+    async def _fail(self, notification_id: str, status: str, error: Exception) -> None:
+        logger.warning("notification=%s %s: %s", notification_id, status, error)
+        await self._store.transition(
+            notification_id, [Status.SENDING], status,
+            provider=self._provider.name, error=str(error)[:500],
+        )

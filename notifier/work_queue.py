@@ -1,0 +1,104 @@
+"""The queue that carries notification ids from ingestion to the senders.
+
+Two implementations behind one interface: an in-process queue (embedded default, one process) and
+Redis Streams with a consumer group (workers in many processes and machines; a message stays
+pending until it is acknowledged, so work held by a dead worker can be claimed again).
+The database stays the record: the queue carries only ids.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import redis.asyncio as redis
+from redis.exceptions import ResponseError
+
+
+@dataclass(frozen=True)
+class Delivery:
+    notification_id: str
+    receipt: str  # what ack() needs: the Redis entry id, or "" in process
+
+
+class WorkQueue(Protocol):
+    async def put(self, notification_id: str) -> None: ...
+
+    async def take(self, max_items: int, wait_s: float) -> list[Delivery]:
+        """Up to `max_items`, waiting at most `wait_s` for the first one."""
+        ...
+
+    async def ack(self, deliveries: list[Delivery]) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+class MemoryQueue:
+    """asyncio.Queue: nothing survives the process, as befits the single-process default."""
+
+    def __init__(self) -> None:
+        self._queue: asyncio.Queue[str] = asyncio.Queue()
+
+    async def put(self, notification_id: str) -> None:
+        self._queue.put_nowait(notification_id)
+
+    async def take(self, max_items: int, wait_s: float) -> list[Delivery]:
+        try:
+            first = await asyncio.wait_for(self._queue.get(), wait_s)
+        except asyncio.TimeoutError:
+            return []
+        ids = [first]
+        while len(ids) < max_items and not self._queue.empty():
+            ids.append(self._queue.get_nowait())
+        return [Delivery(i, "") for i in ids]
+
+    async def ack(self, deliveries: list[Delivery]) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+class RedisStreamQueue:
+    """A Redis stream read through one consumer group shared by all sender workers."""
+
+    def __init__(self, client: redis.Redis, stream: str, group: str = "senders") -> None:
+        self._redis = client
+        self._stream = stream
+        self._group = group
+        self._consumer = f"{socket.gethostname()}-{os.getpid()}"
+
+    @classmethod
+    async def connect(cls, url: str, stream: str) -> RedisStreamQueue:
+        queue = cls(redis.Redis.from_url(url, decode_responses=True), stream)
+        try:
+            await queue._redis.xgroup_create(stream, queue._group, id="0", mkstream=True)
+        except ResponseError as e:
+            if "BUSYGROUP" not in str(e):
+                raise
+        return queue
+
+    async def put(self, notification_id: str) -> None:
+        await self._redis.xadd(self._stream, {"id": notification_id})
+
+    async def take(self, max_items: int, wait_s: float) -> list[Delivery]:
+        # RESP2 reply (redis-py's default protocol): [[stream, [(entry_id, fields), ...]], ...]
+        reply: Any = await self._redis.xreadgroup(
+            self._group, self._consumer, {self._stream: ">"},
+            count=max_items, block=max(int(wait_s * 1000), 1),
+        )
+        return [
+            Delivery(fields["id"], entry_id)
+            for _stream, entries in reply
+            for entry_id, fields in entries
+        ]
+
+    async def ack(self, deliveries: list[Delivery]) -> None:
+        if deliveries:
+            await self._redis.xack(self._stream, self._group, *(d.receipt for d in deliveries))
+
+    async def close(self) -> None:
+        await self._redis.aclose()

@@ -1,0 +1,17 @@
+"""Typed keys of what the application holds (aiohttp's web.AppKey)."""
+
+from __future__ import annotations
+
+import aiohttp
+from aiohttp import web
+
+from knowledge.search import ProcedureSearch
+from notifier.ingest import Ingestor
+from notifier.store import NotificationStore
+from service.settings import Settings
+
+SETTINGS = web.AppKey("settings", Settings)
+SEARCH = web.AppKey("search", ProcedureSearch)
+RASA_SESSION = web.AppKey("rasa_session", aiohttp.ClientSession)
+STORE = web.AppKey("store", NotificationStore)
+INGESTOR = web.AppKey("ingestor", Ingestor)

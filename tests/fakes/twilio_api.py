@@ -1,0 +1,84 @@
+"""A local stand-in for Twilio's Messages API (2010-04-01), enough for the real `twilio` library.
+
+It checks HTTP Basic auth (account SID and auth token), the form fields Twilio requires, answers
+with Twilio's JSON shapes (a message resource, or an error with `code` and `more_info`), and
+records what it accepted. `fail_next` makes it answer the next requests with given statuses.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class FakeTwilio:
+    account_sid: str = "AC" + "0" * 32
+    auth_token: str = "test-auth-token"
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    fail_next: list[int] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self._create_message)
+        return app
+
+    def sent_to(self, phone: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [m for m in self.messages if m["to"] == phone]
+
+    @staticmethod
+    def _error(status: int, code: int, message: str) -> web.Response:
+        return web.json_response(
+            {"code": code, "message": message, "status": status,
+             "more_info": f"https://www.twilio.com/docs/errors/{code}"},
+            status=status,
+        )
+
+    def _authorised(self, request: web.Request) -> bool:
+        expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
+        return request.headers.get("Authorization") == f"Basic {expected}"
+
+    async def _create_message(self, request: web.Request) -> web.Response:
+        if not self._authorised(request) or request.match_info["sid"] != self.account_sid:
+            return self._error(401, 20003, "Authenticate")
+        with self._lock:
+            if self.fail_next:
+                return self._error(self.fail_next.pop(0), 20500, "Internal Server Error")
+        form = await request.post()
+        if not form.get("To"):
+            return self._error(400, 21604, "A 'To' phone number is required.")
+        if not form.get("Body"):
+            return self._error(400, 21602, "Message body is required.")
+        if not (form.get("From") or form.get("MessagingServiceSid")):
+            return self._error(400, 21603, "A 'From' phone number is required.")
+        now = datetime.datetime.now(datetime.timezone.utc).strftime("%a, %d %b %Y %H:%M:%S +0000")
+        message = {
+            "sid": "SM" + uuid.uuid4().hex,
+            "account_sid": self.account_sid,
+            "to": form["To"],
+            "from": form.get("From"),
+            "messaging_service_sid": form.get("MessagingServiceSid"),
+            "body": form["Body"],
+            "status": "queued",
+            "num_segments": "1",
+            "direction": "outbound-api",
+            "api_version": "2010-04-01",
+            "date_created": now,
+            "date_updated": now,
+            "date_sent": None,
+            "price": None,
+            "error_code": None,
+            "error_message": None,
+            "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages.json",
+        }
+        with self._lock:
+            self.messages.append(message)
+        return web.json_response(message, status=201)

@@ -1,0 +1,42 @@
+import pytest
+
+from knowledge.records import load_procedures
+from knowledge.search import ProcedureSearch
+
+
+@pytest.fixture(scope="module")
+def search() -> ProcedureSearch:
+    return ProcedureSearch(load_procedures())
+
+
+@pytest.mark.parametrize(
+    ("question", "code"),
+    [
+        ("làm lý lịch tư pháp cần giấy tờ gì", "cap-phieu-ly-lich-tu-phap"),
+        ("lam ly lich tu phap o dau", "cap-phieu-ly-lich-tu-phap"),
+        ("đăng ký khai sinh cho con", "dang-ky-khai-sinh"),
+        ("dang ky ket hon mat bao lau", "dang-ky-ket-hon"),
+        ("đăng ký tạm trú", "dang-ky-tam-tru"),
+        ("làm giấy chứng tử cho bố", "dang-ky-khai-tu"),
+    ],
+)
+def test_finds_the_procedure_asked_about(search: ProcedureSearch, question: str, code: str) -> None:
+    hits = search.search(question, k=3)
+    assert hits[0].code == code
+    assert hits == sorted(hits, key=lambda h: -h.score)
+
+
+@pytest.mark.parametrize("query", ["", "   ", "🙂", "xyzzy qwerty"])
+def test_nothing_known_finds_nothing(search: ProcedureSearch, query: str) -> None:
+    assert search.search(query) == []
+
+
+def test_a_huge_query_is_answered(search: ProcedureSearch) -> None:
+    hits = search.search("lý lịch tư pháp " + "rất " * 5000)
+    assert hits[0].code == "cap-phieu-ly-lich-tu-phap"
+
+
+def test_get_by_code(search: ProcedureSearch) -> None:
+    procedure = search.get("dang-ky-khai-sinh")
+    assert procedure is not None and procedure.code == "dang-ky-khai-sinh"
+    assert search.get("no-such-code") is None
