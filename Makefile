@@ -6,8 +6,9 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# Built things live outside the checkout, keyed by the hash of their inputs, so that a fresh clone
+# Built things live outside the checkout, named by the hash of their inputs, so that a fresh clone
 # (CI, a second worktree) reuses them and a change of inputs builds a new one beside the old.
+# Their rules therefore have no file prerequisites: a clone's fresh mtimes must not rebuild them.
 CACHE_DIR ?= $(HOME)/.cache/dvc-assistant
 PYTHON310 ?= $(shell pyenv prefix 3.10 2>/dev/null)/bin/python
 PYTHON311 ?= $(shell command -v python3.11)
@@ -42,25 +43,26 @@ help:
 	@echo "make run    start the Rasa server, the action server and the service (chat page on http://127.0.0.1:$(SERVICE_PORT)/)"
 	@echo "make test   lint and run every test (needs PostgreSQL and Redis on 127.0.0.1, see README)"
 
-$(RASA_VENV)/.complete: requirements/rasa.txt
-	rm -rf $(RASA_VENV)
-	$(PYTHON310) -m venv $(RASA_VENV)
-	$(RASA_VENV)/bin/pip install --quiet --upgrade pip wheel
-	$(RASA_VENV)/bin/pip install --quiet -r requirements/rasa.txt
-	touch $@
+# $(call build_venv,DIR,PYTHON,REQUIREMENTS): a fresh venv, marked complete only once installed.
+define build_venv
+	rm -rf $(1)
+	$(2) -m venv $(1)
+	$(1)/bin/pip install --quiet --upgrade pip wheel
+	$(1)/bin/pip install --quiet -r $(3)
+	touch $(1)/.complete
+endef
 
-$(APP_VENV)/.complete: requirements/app.txt
-	rm -rf $(APP_VENV)
-	$(PYTHON311) -m venv $(APP_VENV)
-	$(APP_VENV)/bin/pip install --quiet --upgrade pip wheel
-	$(APP_VENV)/bin/pip install --quiet -r requirements/app.txt
-	touch $@
+$(RASA_VENV)/.complete:
+	$(call build_venv,$(RASA_VENV),$(PYTHON310),requirements/rasa.txt)
+
+$(APP_VENV)/.complete:
+	$(call build_venv,$(APP_VENV),$(PYTHON311),requirements/app.txt)
 
 venvs: $(RASA_VENV)/.complete $(APP_VENV)/.complete
 	ln -sfn $(RASA_VENV) .venv-rasa
 	ln -sfn $(APP_VENV) .venv
 
-$(MODEL): $(RASA_VENV)/.complete $(MODEL_INPUTS)
+$(MODEL): | $(RASA_VENV)/.complete
 	mkdir -p $(CACHE_DIR)/models
 	$(RASA_BIN) train --quiet --config config.yml --domain bot/domain.yml --data bot/data \
 		--out $(CACHE_DIR)/models --fixed-model-name $(MODEL_NAME)

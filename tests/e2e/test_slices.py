@@ -28,26 +28,22 @@ RECORDS = {r.code: r for r in load_procedures()}
 QUESTION = "làm lý lịch tư pháp cần giấy tờ gì"
 
 
-def chat(service: Service, message: str, sender: str | None = None) -> list[dict[str, Any]]:
-    response = requests.post(
-        f"{service.url}/api/v1/chat",
-        json={"sender": sender or uuid.uuid4().hex, "message": message},
-        timeout=60,
-    )
+def say(url: str, message: str, sender: str | None) -> list[dict[str, Any]]:
+    body = {"sender": sender or uuid.uuid4().hex, "message": message}
+    response = requests.post(url, json=body, timeout=60)
     assert response.status_code == 200, response.text
     replies: list[dict[str, Any]] = response.json()
     return replies
+
+
+def chat(service: Service, message: str, sender: str | None = None) -> list[dict[str, Any]]:
+    """Through our service's web chat endpoint."""
+    return say(f"{service.url}/api/v1/chat", message, sender)
 
 
 def rasa_rest(bot: Bot, message: str, sender: str | None = None) -> list[dict[str, Any]]:
-    response = requests.post(
-        f"{bot.rasa_url}/webhooks/rest/webhook",
-        json={"sender": sender or uuid.uuid4().hex, "message": message},
-        timeout=60,
-    )
-    assert response.status_code == 200, response.text
-    replies: list[dict[str, Any]] = response.json()
-    return replies
+    """Straight to Rasa's REST channel."""
+    return say(f"{bot.rasa_url}/webhooks/rest/webhook", message, sender)
 
 
 def assert_lists_documents(replies: list[dict[str, Any]], code: str) -> None:
