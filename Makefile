@@ -37,7 +37,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help venvs model run test lint clean-cache
+.PHONY: help venvs model run test lint bench-nlu clean-cache
 
 help:
 	@echo "make run    start the Rasa server, the action server and the service (chat page on http://127.0.0.1:$(SERVICE_PORT)/)"
@@ -84,7 +84,11 @@ lint: venvs
 	$(APP_VENV)/bin/mypy
 
 test: lint model
+	$(RASA_VENV)/bin/python -m pytest -c tests/rasa/pytest.ini tests/rasa
 	$(APP_PYTHON) -m pytest $(PYTEST_ARGS)
+
+bench-nlu: venvs model
+	$(APP_PYTHON) -m bench.nlu.run --rasa-bin $(RASA_BIN) --model $(MODEL)
 
 clean-cache:
 	rm -rf $(CACHE_DIR)

@@ -58,5 +58,18 @@ class ActionAnswerProcedure(Action):
         current = tracker.get_slot("procedure_code")
         if current:
             return str(current)
-        hits = search.search(tracker.latest_message.get("text") or "", k=1)
+        hits = search.search(_resident_text(tracker), k=1)
         return hits[0].code if hits else None
+
+
+def _resident_text(tracker: Tracker) -> str:
+    """The latest message the resident typed: a button payload ("/ask_procedure", e.g. when the
+    fallback's question was confirmed) stands for the message before it."""
+    latest = tracker.latest_message.get("text") or ""
+    if not latest.startswith("/"):
+        return latest
+    for event in reversed(tracker.events):
+        text = event.get("text") or ""
+        if event.get("event") == "user" and not text.startswith("/"):
+            return str(text)
+    return ""

@@ -56,3 +56,18 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 def words(text: str) -> list[str]:
     """The folded word tokens of `text` (letters and digits; punctuation dropped)."""
     return _WORD.findall(fold(text))
+
+
+def fold_aligned(text: str) -> tuple[str, list[int]]:
+    """`text` folded character by character, with the index in `text` of each folded character.
+
+    Unlike `fold`, spaces are kept as they are, so a pattern matched on the folded text maps back
+    to an exact span of what the resident wrote: `text[offsets[start]:offsets[end - 1] + 1]`.
+    """
+    folded: list[str] = []
+    offsets: list[int] = []
+    for index, char in enumerate(text):
+        for out in strip_diacritics(char).lower():
+            folded.append(out)
+            offsets.append(index)
+    return "".join(folded), offsets

@@ -65,3 +65,6 @@ def settings_for(backend: Backend, data_dir: Path, **overrides: object) -> Setti
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
+
+# tests/rasa run with the Rasa runtime (Python 3.10); see tests/rasa/pytest.ini.
+collect_ignore = ["rasa"]

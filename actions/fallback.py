@@ -1,0 +1,53 @@
+"""The first stage of the two-stage fallback, in Vietnamese: "Có phải bạn muốn …?" with a button
+for each likely meaning. Rasa runs it (by this name) when NLU confidence is low; a second miss
+ends in utter_default, which offers the hotline and a human."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+# What each intent means, as a resident would say it.
+INTENT_MEANINGS = {
+    "ask_procedure": "hỏi về thủ tục hành chính",
+    "book_appointment": "đặt lịch hẹn, lấy số thứ tự",
+    "cancel_appointment": "hủy lịch hẹn",
+    "check_dossier_status": "tra cứu tình trạng hồ sơ",
+    "request_human": "gặp nhân viên hỗ trợ",
+    "complaint": "gửi phản ánh, khiếu nại",
+    "greet": "chào hỏi",
+    "goodbye": "kết thúc trò chuyện",
+    "thank": "cảm ơn",
+    "bot_challenge": "biết tôi là ai",
+    "out_of_scope": "hỏi việc khác ngoài thủ tục hành chính",
+    "inform": "cung cấp thông tin",
+    "affirm": "đồng ý",
+    "deny": "không đồng ý",
+}
+MAX_CHOICES = 2
+
+
+class ActionAskAffirmation(Action):
+    def name(self) -> str:
+        return "action_default_ask_affirmation"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        ranking = tracker.latest_message.get("intent_ranking") or []
+        likely = [
+            r["name"] for r in ranking if r.get("name") in INTENT_MEANINGS
+        ][:MAX_CHOICES]
+        if not likely:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+            return []
+        question = " hay ".join(INTENT_MEANINGS[name] for name in likely)
+        buttons = [
+            {"title": INTENT_MEANINGS[name].capitalize(), "payload": f"/{name}"} for name in likely
+        ]
+        buttons.append({"title": "Không phải", "payload": "/deny"})
+        dispatcher.utter_message(text=f"Có phải bạn muốn {question}?", buttons=buttons)
+        return []
