@@ -16,7 +16,10 @@ PYTHON311 ?= $(shell command -v python3.11)
 hash = $(shell cat $(1) | sha256sum | cut -c1-12)
 RASA_VENV := $(CACHE_DIR)/venv-rasa-$(call hash,requirements/rasa.txt)
 APP_VENV := $(CACHE_DIR)/venv-app-$(call hash,requirements/app.txt)
-MODEL_INPUTS := config.yml bot/domain.yml $(sort $(wildcard bot/data/*.yml)) $(sort $(wildcard nlu/*.py)) requirements/rasa.txt
+# Everything the trained model depends on: Rasa's data and config, and our nlu/ components with
+# their data (abbreviations, aspects, the ward list used for service points).
+MODEL_INPUTS := config.yml bot/domain.yml $(sort $(wildcard bot/data/*.yml)) \
+	$(sort $(wildcard nlu/*.py nlu/data/*.yaml)) knowledge/data/wards.csv requirements/rasa.txt
 MODEL_NAME := dvc-$(call hash,$(MODEL_INPUTS))
 MODEL := $(CACHE_DIR)/models/$(MODEL_NAME).tar.gz
 

@@ -1,5 +1,5 @@
 """Entities that rules find better than a model: dossier codes, mobile numbers, dates and times,
-service points and the name after "tên tôi là".
+service points, the name after "tên tôi là", and the aspect of a procedure asked about.
 
 Pure Python (the Rasa component in `nlu.extractor` wraps it), matched on the folded text so that
 accents, case and spacing do not matter, with spans mapped back to exactly what was written.
@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from nlu.aspects import find_aspect
 from nlu.normalise import fold, fold_aligned
 from nlu.timeparse import find_times
 from notifier.phone import InvalidPhone, to_e164
@@ -48,7 +49,8 @@ _NAME_CUE = re.compile(
     r"|ho (?:va )?ten(?: la)?\s*:?)\s+"
 )
 _WARD_WORDS = re.compile(
-    r"(?<!\w)(?:(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+)?([Pp]hường|[Xx]ã)((?:\s+[^\W\d_]+){1,4})"
+    r"(?<!\w)(?:(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+)?"
+    r"([Pp]hường|[Xx]ã)((?:\s+[^\W\d_]+){1,4})"
 )
 _NAME_STOP = {"va", "so", "sdt", "ma", "o", "can", "muon", "nha", "a", "nhe", "dien", "thoai"}
 
@@ -71,6 +73,9 @@ def find_entities(text: str, now: datetime.datetime | None = None) -> list[Entit
     for mention in find_times(text, now):
         if not any(s < mention.end and mention.start < e for s, e in taken):
             found.append(Entity("time", mention.start, mention.end, mention.value))
+    aspect = find_aspect(text)
+    if aspect:
+        found.append(Entity("aspect", aspect.start, aspect.end, aspect.value))
     return sorted(found, key=lambda e: e.start)
 
 
@@ -126,7 +131,7 @@ def _names(text: str, folded: str, span: Span) -> list[Entity]:
     entities = []
     for cue in _NAME_CUE.finditer(folded):
         words = list(re.finditer(r"[^\W\d_]+", folded[cue.end() :]))[:5]
-        kept = []
+        kept: list[re.Match[str]] = []
         for word in words:
             if word.group(0) in _NAME_STOP or (kept and word.start() - kept[-1].end() > 1):
                 break

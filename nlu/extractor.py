@@ -7,7 +7,7 @@ upper case, phones in E.164, dates and times in ISO 8601 (Asia/Ho_Chi_Minh).
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -25,20 +25,22 @@ from nlu.entities import find_entities
 )
 class VietnameseEntityExtractor(GraphComponent, EntityExtractorMixin):
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {
             # Entity types this extractor owns: other extractors' entities of these types are
             # dropped from the message.
-            "entities": ["dossier_code", "phone", "time", "service_point", "person_name"],
+            "entities": [
+                "dossier_code", "phone", "time", "service_point", "person_name", "aspect",
+            ],
         }
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: Dict[str, Any]) -> None:
         self._owned = set(config["entities"])
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,

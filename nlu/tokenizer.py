@@ -14,7 +14,7 @@ benchmark in bench/nlu measures both (docs/benchmarks.md).
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Text, Tuple
+from typing import Any, Dict, List, Tuple
 
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -40,7 +40,7 @@ class VietnameseTokenizer(Tokenizer):
     """Splits into syllables (or pyvi words), keeps offsets, puts folded expansions in lemmas."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {
             # Rasa's tokenizer options (as in WhitespaceTokenizer).
             "intent_tokenization_flag": False,
@@ -56,7 +56,7 @@ class VietnameseTokenizer(Tokenizer):
             "max_tokens": 200,
         }
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: Dict[str, Any]) -> None:
         super().__init__(config)
         if config["segmenter"] not in ("none", "pyvi"):
             raise ValueError(f"segmenter must be 'none' or 'pyvi', not {config['segmenter']!r}")
@@ -64,14 +64,14 @@ class VietnameseTokenizer(Tokenizer):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> VietnameseTokenizer:
         return cls(config)
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def tokenize(self, message: Message, attribute: str) -> List[Token]:
         text = message.get(attribute) or ""
         spans = [m.span() for m in _TOKEN.finditer(text)][: self._config["max_tokens"]]
         if self._config["segmenter"] == "pyvi":

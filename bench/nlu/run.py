@@ -87,10 +87,13 @@ class Scores:
     entity_tp: Counter[str] = field(default_factory=Counter)
     entity_fp: Counter[str] = field(default_factory=Counter)
     entity_fn: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
 
     def add(self, example: Example, parsed: dict[str, Any]) -> None:
         self.gold.append(example.intent)
         self.predicted.append((parsed.get("intent") or {}).get("name") or "none")
+        if self.predicted[-1] != example.intent:
+            self.errors.append(f"intent {example.intent} -> {self.predicted[-1]}: {example.text}")
         found = {(e["entity"], e["start"], e["end"]) for e in parsed.get("entities", [])}
         expected = {(e, s, t) for e, s, t, _ in example.entities}
         for name, *_ in found & expected:
@@ -104,16 +107,20 @@ class Scores:
             self.aspect_total += 1
             predicted = [e["value"] for e in parsed.get("entities", []) if e["entity"] == "aspect"]
             self.aspect_hits += predicted[:1] == gold_aspects[:1]
+            if predicted[:1] != gold_aspects[:1]:
+                self.errors.append(f"aspect {gold_aspects[:1]} -> {predicted}: {example.text}")
+        for name, start, end in expected - found:
+            self.errors.append(f"missed {name} '{example.text[start:end]}': {example.text}")
 
     def intent_accuracy(self) -> float:
-        return sum(g == p for g, p in zip(self.gold, self.predicted)) / len(self.gold)
+        return sum(g == p for g, p in zip(self.gold, self.predicted, strict=True)) / len(self.gold)
 
     def macro_f1(self) -> float:
         f1s = []
         for label in sorted(set(self.gold)):
-            tp = sum(g == p == label for g, p in zip(self.gold, self.predicted))
-            fp = sum(p == label != g for g, p in zip(self.gold, self.predicted))
-            fn = sum(g == label != p for g, p in zip(self.gold, self.predicted))
+            tp = sum(g == p == label for g, p in zip(self.gold, self.predicted, strict=True))
+            fp = sum(p == label != g for g, p in zip(self.gold, self.predicted, strict=True))
+            fn = sum(g == label != p for g, p in zip(self.gold, self.predicted, strict=True))
             f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
         return statistics.fmean(f1s)
 
@@ -122,7 +129,7 @@ class Scores:
         return (2 * tp / (2 * tp + fp + fn) if tp else 0.0), tp + fn
 
     def confusions(self) -> list[tuple[str, str, int]]:
-        pairs = Counter((g, p) for g, p in zip(self.gold, self.predicted) if g != p)
+        pairs = Counter((g, p) for g, p in zip(self.gold, self.predicted, strict=True) if g != p)
         return [(g, p, n) for (g, p), n in pairs.most_common(8)]
 
 
@@ -155,7 +162,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(int(q * len(ordered)), len(ordered) - 1)]
 
 
-def report(title: str, scores: Scores) -> None:
+def report(title: str, scores: Scores, verbose: bool) -> None:
     print(f"\n## {title} ({len(scores.gold)} examples)")
     print(f"intent accuracy   {scores.intent_accuracy():.3f}")
     print(f"intent macro-F1   {scores.macro_f1():.3f}")
@@ -167,6 +174,8 @@ def report(title: str, scores: Scores) -> None:
         print(f"entity F1 {name:<14} {f1:.3f}  (support {support})")
     for gold, predicted, n in scores.confusions():
         print(f"  confused {gold} -> {predicted}: {n}")
+    if verbose:
+        print("\n".join(f"  {line}" for line in scores.errors))
 
 
 def main() -> None:
@@ -175,6 +184,7 @@ def main() -> None:
     parser.add_argument("--model", required=True)
     parser.add_argument("--port", type=int, default=5095)
     parser.add_argument("--latency-requests", type=int, default=1000)
+    parser.add_argument("--errors", action="store_true", help="list every miss")
     args = parser.parse_args()
 
     examples = load_examples(TEST_DATA)
@@ -188,7 +198,7 @@ def main() -> None:
             scores = Scores()
             for example in variant:
                 scores.add(example, session.post(url, json={"text": example.text}).json())
-            report(title, scores)
+            report(title, scores, args.errors)
 
         texts = [e.text for e in examples]
         for text in texts[:20]:  # warm-up

@@ -90,7 +90,8 @@ def test_empty_and_huge_messages_get_a_clear_answer(bot: Bot, service: Service) 
     [too_long] = chat(service, "lý lịch tư pháp " * 1250)  # 20,000 characters
     assert "dài quá" in too_long["text"]
     # Straight to Rasa, bypassing our checks: still an answer, and no crash.
-    for message in ("", "a" * 20_000, "<script>alert('x')</script>", "🙂🙂🙂"):
+    for message in ("", "a" * 20_000, "<script>alert('x')</script>", "🙂🙂🙂",
+                    "\x00\x07\x1b[31m", "how do I get a birth certificate khai sinh?"):
         replies = rasa_rest(bot, message)
         assert replies and all(r.get("text") for r in replies)
         assert all("<script>" not in r["text"] for r in replies)

@@ -9,7 +9,12 @@ NOW = datetime.datetime(2026, 11, 23, 10, 0, tzinfo=TIMEZONE)
 
 
 def found(text: str) -> list[tuple[str, str, str]]:
-    return [(e.entity, text[e.start : e.end], e.value) for e in find_entities(text, NOW)]
+    """The entities other than `aspect` (tested in test_aspects)."""
+    return [
+        (e.entity, text[e.start : e.end], e.value)
+        for e in find_entities(text, NOW)
+        if e.entity != "aspect"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -79,6 +84,13 @@ def test_several_entities_in_one_message_in_order() -> None:
     assert [e[0] for e in found(text)] == ["person_name", "phone", "service_point", "time"]
 
 
+def test_the_aspect_comes_with_the_other_entities() -> None:
+    entities = find_entities("lltp nộp ở phường Ba Đình được không", NOW)
+    assert [(e.entity, e.value) for e in entities] == [
+        ("aspect", "place"), ("service_point", "Phường Ba Đình")
+    ]
+
+
 @pytest.mark.parametrize("text", ["", "🙂🙂", "<script>alert(1)</script>", "x" * 20_000])
 def test_bad_input_finds_nothing_and_does_not_crash(text: str) -> None:
-    assert found(text) == []
+    assert find_entities(text, NOW) == []
