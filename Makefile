@@ -40,7 +40,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help venvs model run test lint bench-nlu clean-cache
+.PHONY: help venvs model run test lint bench-nlu bench-knowledge clean-cache
 
 help:
 	@echo "make run    start the Rasa server, the action server and the service (chat page on http://127.0.0.1:$(SERVICE_PORT)/)"
@@ -65,10 +65,13 @@ venvs: $(RASA_VENV)/.complete $(APP_VENV)/.complete
 	ln -sfn $(RASA_VENV) .venv-rasa
 	ln -sfn $(APP_VENV) .venv
 
+# Rasa's training cache keys components by their config, not by our code: a changed tokenizer or
+# lexicon would reuse stale tokens. Each model therefore trains with a cache of its own.
 $(MODEL): | $(RASA_VENV)/.complete
 	mkdir -p $(CACHE_DIR)/models
-	$(RASA_BIN) train --quiet --config config.yml --domain bot/domain.yml --data bot/data \
+	RASA_CACHE_DIRECTORY=$(CACHE_DIR)/rasa-cache/$(MODEL_NAME) $(RASA_BIN) train --quiet --config config.yml --domain bot/domain.yml --data bot/data \
 		--out $(CACHE_DIR)/models --fixed-model-name $(MODEL_NAME)
+	rm -rf $(CACHE_DIR)/rasa-cache/$(MODEL_NAME)
 
 model: $(MODEL)
 
@@ -92,6 +95,9 @@ test: lint model
 
 bench-nlu: venvs model
 	$(APP_PYTHON) -m bench.nlu.run --rasa-bin $(RASA_BIN) --model $(MODEL)
+
+bench-knowledge: venvs
+	$(APP_PYTHON) -m bench.knowledge.run
 
 clean-cache:
 	rm -rf $(CACHE_DIR)

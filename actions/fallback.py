@@ -48,6 +48,7 @@ class ActionAskAffirmation(Action):
         buttons = [
             {"title": INTENT_MEANINGS[name].capitalize(), "payload": f"/{name}"} for name in likely
         ]
-        buttons.append({"title": "Không phải", "payload": "/deny"})
+        # Rasa's two-stage fallback reads `out_of_scope` as "none of these": it asks to rephrase.
+        buttons.append({"title": "Không phải", "payload": "/out_of_scope"})
         dispatcher.utter_message(text=f"Có phải bạn muốn {question}?", buttons=buttons)
         return []

@@ -65,7 +65,12 @@ def _document_text(procedure: Procedure) -> Iterable[str]:
 class ProcedureSearch:
     """An in-memory index of procedure records, built once and searched many times."""
 
-    def __init__(self, procedures: Sequence[Procedure], encoder: Encoder | None = None) -> None:
+    def __init__(
+        self,
+        procedures: Sequence[Procedure],
+        encoder: Encoder | None = None,
+        lexical_weight: float = LEXICAL_WEIGHT,
+    ) -> None:
         if not procedures:
             raise ValueError("cannot index an empty set of procedures")
         self._procedures = list(procedures)
@@ -74,6 +79,7 @@ class ProcedureSearch:
         corpus = [terms(" . ".join(_document_text(p))) for p in self._procedures]
         self._bm25.index(corpus, show_progress=False)
         self._encoder = encoder
+        self._lexical_weight = lexical_weight
         if encoder is not None:
             phrases = [(i, text) for i, p in enumerate(self._procedures) for text in _phrases(p)]
             self._phrase_owner = np.array([i for i, _ in phrases])
@@ -107,5 +113,6 @@ class ProcedureSearch:
         similarity = self._phrase_vectors @ query_vector
         dense = np.full(len(self._procedures), -1.0, dtype=np.float32)
         np.maximum.at(dense, self._phrase_owner, similarity)
-        return LEXICAL_WEIGHT * _scaled(lexical) + (1 - LEXICAL_WEIGHT) * _scaled(dense)
+        weight = self._lexical_weight
+        return weight * _scaled(lexical) + (1 - weight) * _scaled(dense)
 

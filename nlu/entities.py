@@ -49,8 +49,8 @@ _NAME_CUE = re.compile(
     r"|ho (?:va )?ten(?: la)?\s*:?)\s+"
 )
 _WARD_WORDS = re.compile(
-    r"(?<!\w)(?:(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+)?"
-    r"([Pp]hường|[Xx]ã)((?:\s+[^\W\d_]+){1,4})"
+    r"(?<!\w)(?:(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân|Uy ban nhan dan)\s+)?"
+    r"([Pp]hường|[Pp]huong|[Xx]ã|[Xx]a)((?:\s+[^\W\d_]+){1,4})"
 )
 _NAME_STOP = {"va", "so", "sdt", "ma", "o", "can", "muon", "nha", "a", "nhe", "dien", "thoai"}
 

@@ -25,13 +25,16 @@ RELATIVE_DAYS = {"hom nay": 0, "nay": 0, "ngay mai": 1, "mai": 1, "ngay kia": 2,
 WEEKDAYS = {"hai": 0, "2": 0, "ba": 1, "3": 1, "tu": 2, "4": 2, "nam": 3, "5": 3, "sau": 4,
             "6": 4, "bay": 5, "7": 5}
 WEEK_SHIFT = {"nay": 0, "sau": 1, "toi": 1, "truoc": -1}
+# How weekday names are spelt with accents; "thứ tự" (order) folds like "thứ tư" but is not one.
+WEEKDAY_SPELLING = {"hai": "hai", "ba": "ba", "tu": "tư", "nam": "năm", "sau": "sáu", "bay": "bảy"}
 
 _B = r"(?<![\w/:.])"  # not inside another word or number
 _E = r"(?![\w/:])"
 _PARTS = {
     "clock": rf"{_B}(\d{{1,2}})\s*(?:h|gio|:)\s*(?:(\d{{1,2}})\s*(?:phut|p)?|(ruoi))?{_E}",
     "part": rf"{_B}(sang|trua|chieu|toi){_E}",
-    "weekday": rf"{_B}(?:thu\s*({'|'.join(WEEKDAYS)})|(chu nhat|cn))"
+    # "hôm thứ sáu" is the last Friday; "số thứ tự" is a queue number, not a Wednesday.
+    "weekday": rf"{_B}(hom\s+)?(?:(?<!so )thu\s*({'|'.join(WEEKDAYS)})|(chu nhat|cn))"
     rf"(?:\s+tuan\s+({'|'.join(WEEK_SHIFT)}))?{_E}",
     "date": rf"{_B}(?:ngay\s+)?(\d{{1,2}})\s*(?:/|-|\s+thang\s+)(\d{{1,2}})"
     rf"(?:\s*(?:/|-|\s+nam\s+)(\d{{4}}|\d{{2}}))?{_E}",
@@ -72,9 +75,8 @@ def find_times(text: str, now: datetime.datetime | None = None) -> list[TimeMent
     groups: list[list[re.Match[str]]] = []
     for match in _ANY_PART.finditer(folded):
         original = text[offsets[match.start()] : offsets[match.end() - 1] + 1].lower()
-        typed_accents = original != match.group(0)
-        if typed_accents and _ACCENTED_FORM.get(match.group(0), original) != original:
-            continue  # "tôi", "một": accented as another word
+        if _misspelt_time_word(match, original):
+            continue
         if groups and _JOINER.match(folded[groups[-1][-1].end() : match.start()]):
             groups[-1].append(match)
         else:
@@ -83,11 +85,25 @@ def find_times(text: str, now: datetime.datetime | None = None) -> list[TimeMent
     for group in groups:
         if len(group) == 1 and not _standalone(group[0]):
             continue
+        if sum(m.lastgroup == "part" for m in group) > 1:
+            continue  # "toi sang" is "tôi sang" (I go over), not two parts of a day
         value = _resolve(group, now)
         if value:
             start, end = offsets[group[0].start()], offsets[group[-1].end() - 1] + 1
             mentions.append(TimeMention(start, end, value))
     return mentions
+
+
+def _misspelt_time_word(match: re.Match[str], original: str) -> bool:
+    """True when the word is another one: "tôi" (I), "một" (one), "thứ tự" (order)."""
+    if original == match.group(0):
+        # Typed without accents: kept, except "mot", far more often "một" (one) than "mốt".
+        return match.group(0) == "mot"
+    if match.lastgroup == "weekday":
+        inner = _COMPILED["weekday"].fullmatch(match.group(0))
+        day = inner.group(2) if inner else None
+        return bool(day and day in WEEKDAY_SPELLING and WEEKDAY_SPELLING[day] not in original)
+    return _ACCENTED_FORM.get(match.group(0), original) != original
 
 
 def _standalone(match: re.Match[str]) -> bool:
@@ -126,15 +142,21 @@ def _apply(kind: str, m: re.Match[str], parts: _Parts, today: datetime.date) -> 
     elif kind == "relative":
         parts.day = today + datetime.timedelta(days=RELATIVE_DAYS[m.group(1)])
     elif kind == "weekday":
-        parts.day = _weekday(today, 6 if m.group(2) else WEEKDAYS[m.group(1)], m.group(3))
+        weekday = 6 if m.group(3) else WEEKDAYS[m.group(2)]
+        parts.day = _weekday(today, weekday, m.group(4), past=bool(m.group(1)))
     elif kind == "date":
         parts.day = _calendar_date(today, int(m.group(1)), int(m.group(2)), m.group(3))
         return parts.day is not None
     return True
 
 
-def _weekday(today: datetime.date, weekday: int, week: str | None) -> datetime.date:
-    """"thứ năm": the next Thursday from today on; "thứ năm tuần này/sau": in that week."""
+def _weekday(
+    today: datetime.date, weekday: int, week: str | None, past: bool
+) -> datetime.date:
+    """"thứ năm": the next Thursday from today on; "hôm thứ năm": the last one before today;
+    "thứ năm tuần này/sau": in that week."""
+    if past and week is None:
+        return today - datetime.timedelta(days=(today.weekday() - weekday - 1) % 7 + 1)
     if week is None:
         return today + datetime.timedelta(days=(weekday - today.weekday()) % 7)
     monday = today - datetime.timedelta(days=today.weekday())

@@ -31,7 +31,7 @@ async def test_asks_about_the_two_likeliest_meanings() -> None:
         "Có phải bạn muốn tra cứu tình trạng hồ sơ hay hỏi về thủ tục hành chính?"
     )
     assert [b["payload"] for b in message["buttons"]] == [
-        "/check_dossier_status", "/ask_procedure", "/deny"
+        "/check_dossier_status", "/ask_procedure", "/out_of_scope"
     ]
 
 

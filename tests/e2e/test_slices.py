@@ -167,3 +167,35 @@ def test_bad_events_get_a_json_error(
     response = requests.post(f"{service.url}/v1/events", data=body, headers=headers, timeout=10)
     assert response.status_code == status
     assert response.json()["error"]["message"]
+
+
+def test_rule_based_entities_come_normalised_from_the_model(bot: Bot) -> None:
+    text = "hồ sơ 000.00.12.h26 - 250721 - 0001 của tôi, sđt 0912 345 678, hẹn 9h sáng 15/12"
+    url = f"{bot.rasa_url}/model/parse"
+    parsed = requests.post(url, json={"text": text}, timeout=30).json()
+    ours = [e for e in parsed["entities"] if e.get("extractor") == "VietnameseEntityExtractor"]
+    values = {e["entity"]: e["value"] for e in ours}
+    assert values["dossier_code"] == "000.00.12.H26-250721-0001"
+    assert values["phone"] == "+84912345678"
+    assert values["time"].endswith("-12-15T09:00:00+07:00")
+
+
+def test_low_confidence_asks_then_offers_the_hotline(bot: Bot) -> None:
+    sender = uuid.uuid4().hex
+    for _ in range(2):  # the question, "none of these", a request to rephrase; twice
+        [question] = rasa_rest(bot, "qwzx plmk vbnj", sender)
+        assert question["text"].startswith("Có phải bạn muốn")
+        assert question["buttons"][-1] == {"title": "Không phải", "payload": "/out_of_scope"}
+        [answer] = rasa_rest(bot, "/out_of_scope", sender)
+        if "nói lại" not in answer["text"]:
+            break
+    assert "1900 1009" in answer["text"]
+    assert answer["buttons"] == [{"title": "Gặp nhân viên", "payload": "/request_human"}]
+
+
+def test_a_confirmed_guess_is_answered(bot: Bot) -> None:
+    sender = uuid.uuid4().hex
+    [question] = rasa_rest(bot, "qwzx plmk vbnj", sender)
+    choice = question["buttons"][0]["payload"]
+    replies = rasa_rest(bot, choice, sender)
+    assert replies and all("Có phải" not in r.get("text", "") for r in replies)

@@ -25,6 +25,8 @@ NOW = datetime.datetime(2026, 11, 23, 10, 0, tzinfo=TIMEZONE)
         ("ngày mai", "ngày mai", "2026-11-24"),
         ("chủ nhật", "chủ nhật", "2026-11-29"),
         ("7 giờ tối mai", "7 giờ tối mai", "2026-11-24T19:00:00+07:00"),
+        ("hồ sơ nộp hôm thứ sáu", "hôm thứ sáu", "2026-11-20"),  # the last Friday
+        ("thu tu tuan sau", "thu tu tuan sau", "2026-12-02"),
     ],
 )
 def test_resolves_vietnamese_expressions(text: str, span: str, value: str) -> None:
@@ -43,6 +45,10 @@ def test_resolves_vietnamese_expressions(text: str, span: str, value: str) -> No
         "32/13",
         "25 giờ",
         "mã 000.00.12.H26-250721-0001",
+        "lấy số thứ tự",  # a queue number, not a Wednesday
+        "lay so thu tu",
+        "chuyen toi sang tong dai vien",  # "tôi sang"
+        "ke cho toi mot cau chuyen",  # "tôi một"
     ],
 )
 def test_other_words_are_not_times(text: str) -> None:

@@ -93,3 +93,33 @@ def test_extractor_replaces_model_guesses_for_its_entities(tmp_path: Any) -> Non
     }
     ours = [e for e in entities if e["entity"] == "dossier_code"]
     assert ours[0]["extractor"] == "VietnameseEntityExtractor"
+
+
+def test_messages_of_unknown_words_lose_their_confidence(tmp_path: Any) -> None:
+    from rasa.nlu.constants import TOKENS_NAMES
+    from rasa.shared.nlu.constants import INTENT
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from nlu.unknown_words import UnknownWordsClassifier
+
+    tokenizer = create(VietnameseTokenizer, tmp_path)
+    training = TrainingData([Message({TEXT: t, INTENT: "greet"}) for t in ("xin chào", "hello")])
+    tokenizer.process_training_data(training)
+    (tmp_path / "storage").mkdir()
+    storage = LocalModelStorage(tmp_path / "storage")
+    context = ExecutionContext(GraphSchema({}), "test")
+    resource = Resource("unknown")
+    UnknownWordsClassifier.create({}, storage, resource, context).train(training)
+    classifier = UnknownWordsClassifier.load({}, storage, resource, context)
+
+    def confidence(text: str) -> float:
+        message = Message({TEXT: text})
+        message.set(INTENT, {"name": "affirm", "confidence": 0.93})
+        message.set(TOKENS_NAMES[TEXT], tokenizer.tokenize(message, TEXT))
+        [processed] = classifier.process([message])
+        return float(processed.get(INTENT)["confidence"])
+
+    assert confidence("qwzx plmk vbnj") == 0.0
+    assert confidence("🙂🙂") == 0.0
+    assert confidence("xin chao qwzx") == 0.93  # one known word is enough
+    assert confidence("0912345678") == 0.93  # numbers count as known
