@@ -11,6 +11,9 @@ import asyncio
 import datetime
 import logging
 
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
+
 from notifier.providers.base import PermanentError, ProviderError, SmsProvider
 from notifier.store import NotificationStore, Status
 from notifier.work_queue import Delivery, WorkQueue
@@ -19,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 RETRY_DELAY_S = 2.0
+OUTAGE_PAUSE_S = 1.0
 
 
 class Sender:
@@ -29,11 +33,28 @@ class Sender:
         self._retries: set[asyncio.Task[None]] = set()
 
     async def run(self, batch_size: int = 50, wait_s: float = 1.0) -> None:
-        """Send until cancelled."""
+        """Send until cancelled. An outage of the queue or the database pauses the loop; it
+        does not end it."""
         while True:
-            deliveries = await self._queue.take(batch_size, wait_s)
-            await asyncio.gather(*(self.send_one(d) for d in deliveries))
-            await self._queue.ack(deliveries)
+            try:
+                await self._send_batch(batch_size, wait_s)
+            except (OSError, ConnectionError, RedisError, SQLAlchemyError):
+                logger.exception("sender paused for %.0f s", OUTAGE_PAUSE_S)
+                await asyncio.sleep(OUTAGE_PAUSE_S)
+
+    async def _send_batch(self, batch_size: int, wait_s: float) -> None:
+        deliveries = await self._queue.take(batch_size, wait_s)
+        results = await asyncio.gather(
+            *(self.send_one(d) for d in deliveries), return_exceptions=True
+        )
+        done = []
+        for delivery, result in zip(deliveries, results, strict=True):
+            if isinstance(result, BaseException):
+                # Left unacknowledged: a Redis stream keeps it pending for a later claim.
+                logger.error("notification=%s not sent: %r", delivery.notification_id, result)
+            else:
+                done.append(delivery)
+        await self._queue.ack(done)
 
     async def send_one(self, delivery: Delivery) -> None:
         notification = await self._store.claim_for_sending(delivery.notification_id)
