@@ -115,4 +115,3 @@ class ProcedureSearch:
         np.maximum.at(dense, self._phrase_owner, similarity)
         weight = self._lexical_weight
         return weight * _scaled(lexical) + (1 - weight) * _scaled(dense)
-

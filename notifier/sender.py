@@ -38,7 +38,7 @@ class Sender:
         while True:
             try:
                 await self._send_batch(batch_size, wait_s)
-            except (OSError, ConnectionError, RedisError, SQLAlchemyError):
+            except (OSError, RedisError, SQLAlchemyError):  # OSError covers refused connections
                 logger.exception("sender paused for %.0f s", OUTAGE_PAUSE_S)
                 await asyncio.sleep(OUTAGE_PAUSE_S)
 
