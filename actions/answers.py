@@ -6,9 +6,12 @@ is marked uncertain in the record: a resident must never take a doubtful fee or 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from knowledge.schema import Document, OnlineLevel, Procedure
+from notifier.gsm7 import fit, septets, to_gsm7
 
 ASPECTS = ("documents", "fee", "duration", "place", "online", "result", "general")
 
@@ -20,6 +23,10 @@ CHAT_BUTTONS = (
     ("Nơi nộp", "place"),
     ("Nộp trực tuyến", "online"),
 )
+# Booking is its own intent; the procedure under discussion stays in the conversation for it.
+BOOKING_BUTTON = {"title": "Đặt lịch", "payload": "/book_appointment"}
+SMS_MAX_SEGMENTS = 2
+VOICE_SMS_OFFER = "Bạn có muốn nhận chi tiết qua tin nhắn SMS không?"
 
 UNCERTAIN_NOTE = (
     "Lưu ý: thông tin này chưa được xác minh chắc chắn; bạn vui lòng xác nhận lại tại nơi "
@@ -113,9 +120,81 @@ def chat_answer(p: Procedure, aspect: str) -> str:
 
 
 def chat_buttons(aspect: str) -> list[dict[str, str]]:
-    """Buttons for the other parts of the same procedure, as ask_procedure intents."""
+    """Buttons for the other parts of the same procedure, as ask_procedure intents, and one to
+    book an appointment for it."""
     return [
         {"title": title, "payload": f'/ask_procedure{{"aspect": "{value}"}}'}
         for title, value in CHAT_BUTTONS
         if value != aspect
-    ]
+    ] + [BOOKING_BUTTON]
+
+
+def _source_name(p: Procedure) -> str:
+    """The source's site, which can be read aloud or fit in an SMS: "dichvucong.gov.vn"."""
+    host = urlsplit(str(p.source)).hostname or str(p.source)
+    return host.removeprefix("www.")
+
+
+_SENTENCE_END = re.compile(r"(?<=[.;!?])\s|\n")
+
+
+def _first_sentence(text: str, max_words: int = 30) -> str:
+    """The first sentence of `text`, without list bullets, at most `max_words` words."""
+    sentence = _SENTENCE_END.split(text.replace("• ", "").strip(), maxsplit=1)[0]
+    words = sentence.rstrip(" .;").split()
+    return " ".join(words[:max_words]) + ("…" if len(words) > max_words else "")
+
+
+def _spoken_documents(p: Procedure) -> str:
+    names = [_first_sentence(d.name, 10) for d in p.documents[:2]]
+    more = f", và {len(p.documents) - 2} giấy tờ khác" if len(p.documents) > 2 else ""
+    return f"hồ sơ gồm {' và '.join(names)}{more}"
+
+
+_SPOKEN: dict[str, Callable[[Procedure], str]] = {
+    "documents": _spoken_documents,
+    "fee": lambda p: f"lệ phí: {_first_sentence(p.fee.summary)}",
+    "duration": lambda p: f"thời gian giải quyết: {_first_sentence(p.processing_time)}",
+    "place": lambda p: (
+        "bạn nộp được tại bất kỳ điểm phục vụ hành chính công nào ở Hà Nội"
+        if p.anywhere_in_city else f"nơi nộp: {_first_sentence(p.where_to_file[0])}"
+    ),
+    "online": lambda p: _first_sentence(ONLINE_LEVELS[p.online.level]).lower(),
+    "result": lambda p: f"kết quả: {_first_sentence(p.result)}",
+    "general": lambda p: (
+        f"hồ sơ gồm {len(p.documents)} loại giấy tờ; "
+        f"thời gian giải quyết: {_first_sentence(p.processing_time, 12)}"
+    ),
+}
+
+
+def _spoken_name(p: Procedure, max_words: int = 12) -> str:
+    """A name short enough to say: the official one, else the longest alias that is short."""
+    if len(p.name.split()) <= max_words:
+        return p.name
+    short = [alias for alias in p.aliases if len(alias.split()) <= max_words]
+    return max(short, key=len) if short else " ".join(p.name.split()[:max_words])
+
+
+def voice_answer(p: Procedure, aspect: str) -> str:
+    """For the hotline: two short sentences (the fact, then its source and date, with a warning
+    when it is uncertain), then the offer to send the details by SMS."""
+    aspect = aspect if aspect in _SPOKEN else "general"
+    fact = f"Về thủ tục {_spoken_name(p)}, {_SPOKEN[aspect](p)}."
+    checked = f"ngày {p.verified.day} tháng {p.verified.month} năm {p.verified.year}"
+    source = f"Thông tin theo {_source_name(p)}, cập nhật {checked}"
+    if _is_uncertain(p, aspect):
+        source += ", và cần được xác nhận lại tại nơi nộp hồ sơ"
+    return f"{fact} {source}. {VOICE_SMS_OFFER}"
+
+
+def sms_answer(p: Procedure, aspect: str) -> str:
+    """An unaccented SMS of at most two segments: the name, the part asked about, then the
+    source and date, which are never the part cut to fit."""
+    aspect = aspect if aspect in _PARTS else "general"
+    lines = [line.removeprefix("• ").strip() for line in _PARTS[aspect](p).splitlines()]
+    details = "; ".join(line for line in lines if line).replace(":;", ":")
+    uncertain = "(can xac nhan lai) " if _is_uncertain(p, aspect) else ""
+    footer = " " + to_gsm7(f"{uncertain}Nguon: {_source_name(p)} {p.verified:%d/%m/%Y}.")
+    body = fit(to_gsm7(f"{p.name}: {details}"), SMS_MAX_SEGMENTS, reserve=septets(footer))
+    return body + footer

@@ -9,14 +9,22 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import chat_answer, chat_buttons
+from actions.answers import chat_answer, chat_buttons, sms_answer, voice_answer
 from knowledge.records import load_procedures
-from knowledge.search import ProcedureSearch
+from knowledge.schema import Procedure
+from knowledge.search import Hit, ProcedureSearch
+from notifier.gsm7 import to_gsm7
 
 NOT_FOUND = (
     "Xin lỗi, tôi chưa tìm thấy thủ tục bạn hỏi. Bạn có thể nói rõ tên thủ tục, ví dụ: "
     "\"đăng ký khai sinh\", \"lý lịch tư pháp\", \"đăng ký tạm trú\", hoặc gọi tổng đài 1900 1009."
 )
+WHICH_ONE = "Bạn muốn hỏi thủ tục nào dưới đây?"
+NONE_OF_THESE = {"title": "Thủ tục khác", "payload": "/deny"}
+# Input channels that are not a chat screen (the IVR and SMS connectors register these names).
+VOICE_CHANNELS = frozenset({"ivr", "voice"})
+SMS_CHANNELS = frozenset({"sms"})
+MAX_CHOICES = 3
 
 
 @functools.cache
@@ -26,7 +34,8 @@ def procedure_search() -> ProcedureSearch:
 
 
 class ActionAnswerProcedure(Action):
-    """Find the procedure asked about (or keep the one being discussed) and answer one aspect."""
+    """Find the procedure asked about (or keep the one being discussed) and answer one aspect,
+    in the form the resident's channel needs; ask which one when two are equally likely."""
 
     def name(self) -> str:
         return "action_answer_procedure"
@@ -36,30 +45,65 @@ class ActionAnswerProcedure(Action):
     ) -> list[EventType]:
         aspect = next(tracker.get_latest_entity_values("aspect"), None) or "general"
         search = procedure_search()
-        code = self._procedure_code(search, tracker)
-        procedure = search.get(code) if code else None
-        if procedure is None:
+        hits = _candidates(search, tracker)
+        if not hits:
             dispatcher.utter_message(text=NOT_FOUND)
             return [SlotSet("aspect", None)]
-        dispatcher.utter_message(
-            text=chat_answer(procedure, aspect), buttons=chat_buttons(aspect)
-        )
+        if search.is_ambiguous(hits):
+            _ask_which(dispatcher, hits[:MAX_CHOICES], aspect, tracker.get_latest_input_channel())
+            return [SlotSet("aspect", aspect)]
+        procedure = search.get(hits[0].code)
+        assert procedure is not None  # hits come from the same index
+        _answer(dispatcher, procedure, aspect, tracker.get_latest_input_channel())
         return [SlotSet("procedure_code", procedure.code), SlotSet("aspect", aspect)]
 
-    @staticmethod
-    def _procedure_code(search: ProcedureSearch, tracker: Tracker) -> str | None:
-        """The named procedure; else the one already discussed (a follow-up); else the best
-        match for the whole message."""
-        named = next(tracker.get_latest_entity_values("procedure"), None)
-        if named:
-            hits = search.search(named, k=1)
-            if hits:
-                return hits[0].code
-        current = tracker.get_slot("procedure_code")
-        if current:
-            return str(current)
-        hits = search.search(_resident_text(tracker), k=1)
-        return hits[0].code if hits else None
+
+def _candidates(search: ProcedureSearch, tracker: Tracker) -> list[Hit]:
+    """The procedure chosen by a button; else the one named; else the one already discussed (a
+    follow-up); else the best matches for the whole message."""
+    chosen = _known(search, next(tracker.get_latest_entity_values("procedure_code"), None))
+    if chosen:
+        return chosen
+    named = next(tracker.get_latest_entity_values("procedure"), None)
+    hits = search.search(named, k=MAX_CHOICES) if named else []
+    return (
+        hits
+        or _known(search, tracker.get_slot("procedure_code"))
+        or search.search(_resident_text(tracker), k=MAX_CHOICES)
+    )
+
+
+def _known(search: ProcedureSearch, code: Any) -> list[Hit]:
+    procedure = search.get(str(code)) if code else None
+    return [Hit(procedure.code, procedure.name, 1.0)] if procedure else []
+
+
+def _answer(
+    dispatcher: CollectingDispatcher, procedure: Procedure, aspect: str, channel: str | None
+) -> None:
+    if channel in VOICE_CHANNELS:
+        dispatcher.utter_message(text=voice_answer(procedure, aspect))
+    elif channel in SMS_CHANNELS:
+        dispatcher.utter_message(text=sms_answer(procedure, aspect))
+    else:
+        dispatcher.utter_message(text=chat_answer(procedure, aspect), buttons=chat_buttons(aspect))
+
+
+def _ask_which(
+    dispatcher: CollectingDispatcher, hits: list[Hit], aspect: str, channel: str | None
+) -> None:
+    if channel in VOICE_CHANNELS or channel in SMS_CHANNELS:
+        question = "Bạn muốn hỏi về " + ", hay ".join(hit.name for hit in hits) + "?"
+        dispatcher.utter_message(text=to_gsm7(question) if channel in SMS_CHANNELS else question)
+        return
+    buttons = [
+        {
+            "title": hit.name,
+            "payload": f'/ask_procedure{{"procedure_code": "{hit.code}", "aspect": "{aspect}"}}',
+        }
+        for hit in hits
+    ]
+    dispatcher.utter_message(text=WHICH_ONE, buttons=[*buttons, NONE_OF_THESE])
 
 
 def _resident_text(tracker: Tracker) -> str:

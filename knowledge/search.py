@@ -1,13 +1,17 @@
 """Finding the procedure a resident is asking about.
 
 Hybrid retrieval:
-- lexical: BM25 (the `bm25s` library) over the folded, diacritic-free, abbreviation-expanded
-  words and word pairs of each record's name, aliases, field and frequent questions, so that
-  "lam ly lich tu phap", "lltp" and "làm lý lịch tư pháp" score the same;
+- lexical: two BM25 indexes (the `bm25s` library) over the folded, diacritic-free,
+  abbreviation-expanded text of each record's name, aliases, field and frequent questions. One
+  counts words and adjacent word pairs, so that "lam ly lich tu phap", "lltp" and "làm lý lịch tư
+  pháp" score the same; the other counts character 3-grams of each word, so that a typo ("ly lick
+  tu phap") still shares most of its units with the right record;
 - dense (optional): cosine similarity between the query and each record's name, aliases and
-  questions, embedded by an `Encoder` (knowledge/encoders.py); a record scores its best match.
-Each score is scaled to [0, 1] over the candidates and the two are averaged with `LEXICAL_WEIGHT`
-(fixed, not tuned on the evaluation set). Without an encoder the search is lexical only.
+  questions, written and without diacritics, embedded by an `Encoder` (knowledge/encoders.py); a
+  record scores its best match.
+Each score is scaled to [0, 1] over the records and the three are mixed with the weights of
+`Weights`, chosen on the tuning questions (bench/knowledge/dev.yaml, `python -m
+bench.knowledge.tune`), never on the evaluation set. Without an encoder the search is lexical.
 """
 
 from __future__ import annotations
@@ -22,12 +26,32 @@ import numpy as np
 from knowledge.encoders import Encoder
 from knowledge.schema import Procedure
 from nlu.lexicon import expand_words
-from nlu.normalise import words
+from nlu.normalise import strip_diacritics, words
 
 # A query longer than this is cut: the words that name a procedure come early, and the cut keeps
 # one pasted wall of text from costing every other resident their latency.
 MAX_QUERY_WORDS = 64
-LEXICAL_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How much each signal counts; the lexical part is split between words and characters."""
+
+    lexical: float = 0.8  # the rest is dense, when there is an encoder
+    characters: float = 0.3  # share of the lexical part given to character 3-grams
+    ambiguity_margin: float = 0.1  # below this confidence the bot asks which one is meant
+
+
+DEFAULT_WEIGHTS = Weights()
+
+
+@dataclass(frozen=True)
+class Signals:
+    """Each record's score for one query from each index, scaled to [0, 1] (dense: cosine)."""
+
+    words: np.ndarray
+    characters: np.ndarray
+    dense: np.ndarray | None
 
 
 @dataclass(frozen=True)
@@ -37,15 +61,36 @@ class Hit:
     score: float
 
 
-def terms(text: str) -> list[str]:
-    """Folded words and adjacent word pairs ("khai_sinh"), the unit that BM25 counts."""
-    tokens = expand_words(words(text)[:MAX_QUERY_WORDS])
+def word_terms(text: str, max_words: int | None = None) -> list[str]:
+    """Folded words and adjacent word pairs ("khai_sinh"), the units of the word index."""
+    tokens = expand_words(words(text)[:max_words])
     return tokens + [f"{a}_{b}" for a, b in itertools.pairwise(tokens)]
 
 
+def char_terms(text: str, max_words: int | None = None) -> list[str]:
+    """Character 3-grams of each folded word, marked at its edges ("^kh", "kha", …, "nh$")."""
+    grams: list[str] = []
+    for word in expand_words(words(text)[:max_words]):
+        padded = f"^{word}$"
+        grams.extend(padded[i : i + 3] for i in range(len(padded) - 2))
+    return grams
+
+
+def confidence(hits: Sequence[Hit]) -> float:
+    """How clearly the best hit beats the next one: 1 when alone, 0 when tied."""
+    if not hits:
+        return 0.0
+    if len(hits) == 1 or hits[0].score <= 0:
+        return 1.0
+    return round(max(0.0, 1 - hits[1].score / hits[0].score), 4)
+
+
 def _phrases(procedure: Procedure) -> list[str]:
-    """What a resident might say to name this procedure: each is embedded on its own."""
-    return [procedure.name, *procedure.aliases, *(item.q for item in procedure.faq)]
+    """What a resident might say to name this procedure, each embedded on its own, also
+    without diacritics: many residents type that way, and the encoder reads the two differently."""
+    written = [procedure.name, *procedure.aliases, *(item.q for item in procedure.faq)]
+    bare = [strip_diacritics(text) for text in written]
+    return list(dict.fromkeys(written + bare))
 
 
 def _scaled(scores: np.ndarray) -> np.ndarray:
@@ -53,13 +98,19 @@ def _scaled(scores: np.ndarray) -> np.ndarray:
     return (scores - low) / (high - low) if high > low else np.zeros_like(scores)
 
 
-def _document_text(procedure: Procedure) -> Iterable[str]:
+def _document_text(procedure: Procedure) -> str:
     # Names and aliases twice: they are what residents say; questions add colloquial wording.
-    for _ in range(2):
-        yield procedure.name
-        yield from procedure.aliases
-    yield procedure.field
-    yield from (item.q for item in procedure.faq)
+    parts: Iterable[str] = itertools.chain(
+        [procedure.name], procedure.aliases, [procedure.name], procedure.aliases,
+        [procedure.field], (item.q for item in procedure.faq),
+    )
+    return " . ".join(parts)
+
+
+def _bm25(corpus: list[list[str]]) -> bm25s.BM25:
+    index = bm25s.BM25()
+    index.index(corpus, show_progress=False)
+    return index
 
 
 class ProcedureSearch:
@@ -69,21 +120,22 @@ class ProcedureSearch:
         self,
         procedures: Sequence[Procedure],
         encoder: Encoder | None = None,
-        lexical_weight: float = LEXICAL_WEIGHT,
+        weights: Weights = DEFAULT_WEIGHTS,
     ) -> None:
         if not procedures:
             raise ValueError("cannot index an empty set of procedures")
         self._procedures = list(procedures)
         self._by_code = {p.code: p for p in self._procedures}
-        self._bm25 = bm25s.BM25()
-        corpus = [terms(" . ".join(_document_text(p))) for p in self._procedures]
-        self._bm25.index(corpus, show_progress=False)
+        documents = [_document_text(p) for p in self._procedures]
+        self._words = _bm25([word_terms(d) for d in documents])
+        self._chars = _bm25([char_terms(d) for d in documents])
         self._encoder = encoder
-        self._lexical_weight = lexical_weight
+        self.weights = weights
         if encoder is not None:
-            phrases = [(i, text) for i, p in enumerate(self._procedures) for text in _phrases(p)]
-            self._phrase_owner = np.array([i for i, _ in phrases])
-            self._phrase_vectors = encoder.encode_passages([text for _, text in phrases])
+            phrases = [_phrases(p) for p in self._procedures]
+            # Each record's phrases are contiguous, so a record's best match is one reduceat.
+            self._phrase_starts = np.cumsum([0] + [len(ps) for ps in phrases[:-1]])
+            self._phrase_vectors = encoder.encode_passages(list(itertools.chain(*phrases)))
 
     def __len__(self) -> int:
         return len(self._procedures)
@@ -93,13 +145,27 @@ class ProcedureSearch:
 
     def search(self, query: str, k: int = 5) -> list[Hit]:
         """Up to `k` procedures, best first; none when no word of the query is known."""
-        query_terms = terms(query)
-        if not query_terms:
-            return []
-        lexical = self._bm25.get_scores(query_terms)
-        if not lexical.any():
-            return []
-        scores = self._fused(query, lexical) if self._encoder else lexical
+        signals = self.signals(query)
+        return self.rank(signals, k) if signals is not None else []
+
+    def signals(self, query: str) -> Signals | None:
+        """Each record's scores for `query`; None when no word of it is in any record."""
+        query_words = word_terms(query, MAX_QUERY_WORDS)
+        if not query_words:
+            return None
+        by_words = self._words.get_scores(query_words)
+        if not by_words.any():
+            return None
+        by_chars = self._chars.get_scores(char_terms(query, MAX_QUERY_WORDS))
+        dense = self._dense(query) if self._encoder is not None else None
+        return Signals(_scaled(by_words), _scaled(by_chars), dense)
+
+    def rank(self, signals: Signals, k: int) -> list[Hit]:
+        """The best `k` records for these signals, mixed with the current weights."""
+        share, lexical = self.weights.characters, self.weights.lexical
+        scores = (1 - share) * signals.words + share * signals.characters
+        if signals.dense is not None and lexical < 1:
+            scores = lexical * scores + (1 - lexical) * _scaled(signals.dense)
         best = np.argsort(-scores, kind="stable")[:k]
         return [
             Hit(self._procedures[i].code, self._procedures[i].name, round(float(scores[i]), 4))
@@ -107,11 +173,12 @@ class ProcedureSearch:
             if scores[i] > 0
         ]
 
-    def _fused(self, query: str, lexical: np.ndarray) -> np.ndarray:
+    def is_ambiguous(self, hits: Sequence[Hit]) -> bool:
+        """True when the best two are too close to pick one without asking."""
+        return len(hits) > 1 and confidence(hits) < self.weights.ambiguity_margin
+
+    def _dense(self, query: str) -> np.ndarray:
         assert self._encoder is not None
         query_vector = self._encoder.encode_queries([query[: MAX_QUERY_WORDS * 8]])[0]
         similarity = self._phrase_vectors @ query_vector
-        dense = np.full(len(self._procedures), -1.0, dtype=np.float32)
-        np.maximum.at(dense, self._phrase_owner, similarity)
-        weight = self._lexical_weight
-        return weight * _scaled(lexical) + (1 - weight) * _scaled(dense)
+        return np.maximum.reduceat(similarity, self._phrase_starts)

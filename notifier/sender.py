@@ -14,7 +14,7 @@ import logging
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
-from notifier.providers.base import PermanentError, ProviderError, SmsProvider
+from notifier.providers.base import OutgoingMessage, PermanentError, Provider, ProviderError
 from notifier.store import NotificationStore, Status
 from notifier.work_queue import Delivery, WorkQueue
 
@@ -26,7 +26,7 @@ OUTAGE_PAUSE_S = 1.0
 
 
 class Sender:
-    def __init__(self, store: NotificationStore, queue: WorkQueue, provider: SmsProvider) -> None:
+    def __init__(self, store: NotificationStore, queue: WorkQueue, provider: Provider) -> None:
         self._store = store
         self._queue = queue
         self._provider = provider
@@ -62,9 +62,9 @@ class Sender:
             logger.info("skip notification=%s: not sendable", delivery.notification_id)
             return
         try:
-            provider_ref = await self._provider.send(
-                notification.recipient, notification.body, notification.id
-            )
+            provider_ref = await self._provider.send(OutgoingMessage(
+                notification.id, notification.recipient, notification.body
+            ))
         except PermanentError as e:
             await self._fail(notification.id, Status.PERMANENT_FAILURE, e)
         except ProviderError as e:

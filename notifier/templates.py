@@ -8,26 +8,14 @@ import yaml
 
 from nlu.normalise import nfc, strip_diacritics
 from notifier.events import Step
+from notifier.gsm7 import NotGsm7, segments
 
 SMS_TEMPLATES = Path(__file__).parent / "templates" / "sms.yaml"
 MAX_SEGMENTS = 2
-# Characters of the GSM 03.38 basic set that count as one septet each. The extension characters
-# ({}[]~^|\€) count as two and are not used by our templates, so a render with them is refused.
-GSM7_BASIC = set(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
 
 
 class TemplateError(ValueError):
     pass
-
-
-def segments(text: str) -> int:
-    """Number of GSM-7 SMS segments: 160 septets in one, 153 in each part of a longer one."""
-    if any(ch not in GSM7_BASIC for ch in text):
-        raise TemplateError("text is not GSM-7")
-    return 1 if len(text) <= 160 else -(-len(text) // 153)
 
 
 class SmsTemplates:
@@ -48,6 +36,10 @@ class SmsTemplates:
         if len(name) > room:
             name = name[: max(room - 3, 0)].rstrip() + "..."
         text = template.format(dossier_code=dossier_code, procedure=name)
-        if segments(text) > MAX_SEGMENTS:
+        try:
+            too_long = segments(text) > MAX_SEGMENTS
+        except NotGsm7 as e:
+            raise TemplateError(f"{step.value}: {e}") from e
+        if too_long:
             raise TemplateError(f"{step.value}: needs more than {MAX_SEGMENTS} segments")
         return text

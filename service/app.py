@@ -15,7 +15,7 @@ from knowledge.records import load_procedures
 from knowledge.search import ProcedureSearch
 from notifier import http as notifier_http
 from notifier.ingest import Ingestor
-from notifier.providers.base import SmsProvider
+from notifier.providers.base import Provider
 from notifier.providers.outbox import OutboxSmsProvider
 from notifier.providers.twilio_sms import TwilioSmsProvider
 from notifier.sender import Sender
@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-def sms_provider(settings: Settings) -> SmsProvider:
+def sms_provider(settings: Settings) -> Provider:
     if settings.sms_provider == "twilio":
         assert settings.twilio_account_sid and settings.twilio_auth_token  # checked by Settings
         return TwilioSmsProvider(

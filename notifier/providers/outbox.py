@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import uuid
 
-from notifier.providers.base import SmsProvider
+from notifier.providers.base import OutgoingMessage, Provider
 
 
-class OutboxSmsProvider(SmsProvider):
+class OutboxSmsProvider(Provider):
     name = "outbox"
+    channel = "sms"
 
-    async def _send(self, to: str, body: str, reference: str) -> str:
+    async def _send(self, message: OutgoingMessage) -> str:
         return f"outbox-{uuid.uuid4()}"

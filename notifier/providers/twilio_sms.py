@@ -9,14 +9,15 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
-from notifier.providers.base import PermanentError, RetryableError, SmsProvider
+from notifier.providers.base import OutgoingMessage, PermanentError, Provider, RetryableError
 
 # The library logs each request and response at INFO, recipients included; keep that out.
 logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
 
-class TwilioSmsProvider(SmsProvider):
+class TwilioSmsProvider(Provider):
     name = "twilio"
+    channel = "sms"
 
     def __init__(
         self,
@@ -35,21 +36,23 @@ class TwilioSmsProvider(SmsProvider):
         self._sender = sender
         self._messaging_service_sid = messaging_service_sid
 
-    async def _send(self, to: str, body: str, reference: str) -> str:
+    async def _send(self, message: OutgoingMessage) -> str:
         origin = (
             {"messaging_service_sid": self._messaging_service_sid}
             if self._messaging_service_sid
             else {"from_": self._sender}
         )
         try:
-            message = await self._client.messages.create_async(to=to, body=body, **origin)
+            sent = await self._client.messages.create_async(
+                to=message.to, body=message.body, **origin
+            )
         except TwilioRestException as e:
             if e.status == 429 or e.status >= 500:
                 raise RetryableError(f"twilio answered {e.status}: {e.msg}") from e
             raise PermanentError(f"twilio refused the message ({e.status}, code {e.code})") from e
         except aiohttp.ClientError as e:
             raise RetryableError(f"twilio unreachable: {e}") from e
-        return str(message.sid)
+        return str(sent.sid)
 
     async def close(self) -> None:
         await self._http.close()

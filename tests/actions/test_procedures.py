@@ -9,17 +9,30 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import UNCERTAIN_NOTE, chat_answer
-from actions.procedures import NOT_FOUND, ActionAnswerProcedure, procedure_search
+from actions.answers import UNCERTAIN_NOTE, VOICE_SMS_OFFER, chat_answer, sms_answer, voice_answer
+from actions.procedures import (
+    NOT_FOUND,
+    WHICH_ONE,
+    ActionAnswerProcedure,
+    procedure_search,
+)
+from knowledge.records import load_procedures
+from knowledge.search import Weights
+from notifier.gsm7 import segments
 
 
-def tracker(text: str, entities: list[dict[str, Any]] | None = None, **slots: Any) -> Tracker:
+def tracker(
+    text: str,
+    entities: list[dict[str, Any]] | None = None,
+    channel: str = "rest",
+    **slots: Any,
+) -> Tracker:
     return Tracker(
         sender_id="test",
         slots=slots,
         latest_message={"text": text, "intent": {"name": "ask_procedure"},
                         "entities": entities or []},
-        events=[],
+        events=[{"event": "user", "text": text, "input_channel": channel}],
         paused=False,
         followup_action=None,
         active_loop={},
@@ -82,3 +95,68 @@ def test_every_aspect_of_every_record_renders_with_its_source(aspect: str) -> No
         assert record.verified.strftime("%d/%m/%Y") in text
         assert (UNCERTAIN_NOTE in text) == (aspect in record.uncertain) or aspect in (
             "general", "nonsense")
+
+
+async def test_chat_answers_offer_booking() -> None:
+    messages, _ = await run(tracker("dang ky tam tru"))
+    assert {"title": "Đặt lịch", "payload": "/book_appointment"} in messages[0]["buttons"]
+
+
+async def test_close_matches_are_offered_as_buttons(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every query is "ambiguous" at a margin of 1: the action must then ask, not guess.
+    search = procedure_search()
+    monkeypatch.setattr(search, "weights", Weights(ambiguity_margin=1.0))
+    messages, events = await run(tracker("giấy phép lái xe", [entity("aspect", "fee")]))
+    [message] = messages
+    assert message["text"] == WHICH_ONE
+    choices = [b for b in message["buttons"] if "procedure_code" in b["payload"]]
+    assert 2 <= len(choices) <= 3
+    assert all('"aspect": "fee"' in b["payload"] for b in choices)
+    assert message["buttons"][-1]["payload"] == "/deny"
+    assert not any(e.get("name") == "procedure_code" for e in events)
+
+
+async def test_a_chosen_button_answers_that_procedure() -> None:
+    messages, events = await run(tracker(
+        '/ask_procedure{"procedure_code": "doi-giay-phep-lai-xe", "aspect": "fee"}',
+        [entity("procedure_code", "doi-giay-phep-lai-xe"), entity("aspect", "fee")],
+    ))
+    record = procedure_search().get("doi-giay-phep-lai-xe")
+    assert record is not None
+    assert messages[0]["text"] == chat_answer(record, "fee")
+    assert SlotSet("procedure_code", record.code) in events
+
+
+async def test_the_hotline_gets_two_sentences_and_an_sms_offer() -> None:
+    messages, _ = await run(tracker("lam ly lich tu phap mat bao lau", channel="ivr"))
+    text = messages[0]["text"]
+    assert "buttons" not in messages[0] or not messages[0]["buttons"]
+    assert text.endswith(VOICE_SMS_OFFER)
+    spoken = text.removesuffix(VOICE_SMS_OFFER).strip()
+    assert spoken.count(". ") == 1 and spoken.endswith(".")
+    assert "thời gian giải quyết" in spoken
+    assert "cập nhật ngày" in spoken
+
+
+async def test_sms_answers_are_unaccented_within_two_segments() -> None:
+    messages, _ = await run(tracker("lam ly lich tu phap can giay to gi", channel="sms"))
+    text = messages[0]["text"]
+    assert segments(text) <= 2
+    assert text.startswith("Cap Phieu ly lich tu phap")
+
+
+@pytest.mark.parametrize("aspect", ["documents", "fee", "duration", "place", "online", "result",
+                                    "general"])
+def test_voice_and_sms_forms_of_every_record_name_their_source(aspect: str) -> None:
+    for record in load_procedures():
+        spoken = voice_answer(record, aspect)
+        assert f"năm {record.verified.year}" in spoken
+        assert len(spoken.split()) <= 90, (record.code, aspect)
+        sms = sms_answer(record, aspect)
+        assert segments(sms) <= 2, (record.code, aspect)
+        assert record.verified.strftime("%d/%m/%Y") in sms
+        assert ("can xac nhan lai" in sms) == (
+            aspect in record.uncertain
+            or (aspect == "general" and bool({"documents", "fee", "duration", "online"}
+                                             & set(record.uncertain)))
+        )

@@ -1,7 +1,8 @@
 import pytest
 
 from notifier.events import Step
-from notifier.templates import MAX_SEGMENTS, SmsTemplates, TemplateError, segments
+from notifier.gsm7 import NotGsm7, fit, segments, to_gsm7
+from notifier.templates import MAX_SEGMENTS, SmsTemplates
 
 CODE = "000.00.12.H26-250721-0001"
 
@@ -25,5 +26,20 @@ def test_segment_counting_follows_gsm7() -> None:
     assert segments("a" * 161) == 2
     assert segments("a" * 306) == 2
     assert segments("a" * 307) == 3
-    with pytest.raises(TemplateError):
+    assert segments("{" * 80) == 1  # extension characters take two septets
+    assert segments("{" * 81) == 2
+    with pytest.raises(NotGsm7):
         segments("Hồ sơ")
+
+
+def test_vietnamese_text_is_made_gsm7() -> None:
+    assert to_gsm7("Đăng ký “khai sinh” – miễn phí…") == 'Dang ky "khai sinh" - mien phi...'
+    assert to_gsm7("Phí 😀 0 đồng") == "Phi  0 dong"
+
+
+def test_fit_cuts_at_a_word_within_the_segments() -> None:
+    text = "loi chuc " * 60
+    cut = fit(text, 2)
+    assert cut.endswith("chuc...") or cut.endswith("loi...")
+    assert segments(cut) == 2
+    assert fit("ngan gon", 1) == "ngan gon"
