@@ -36,6 +36,7 @@ class Status:
         TEMPORARY_FAILURE, PERMANENT_FAILURE, TECHNICAL_FAILURE,
     )
     SENDABLE = (CREATED, QUEUED, TEMPORARY_FAILURE)
+    OPEN = (CREATED, QUEUED, SENDING, TEMPORARY_FAILURE)  # not yet final
 
 
 metadata = sa.MetaData()
@@ -55,12 +56,18 @@ notifications = sa.Table(
     metadata,
     sa.Column("id", sa.String(36), primary_key=True),
     sa.Column("event_id", sa.String(100), nullable=True),
-    sa.Column("dossier_code", sa.String(64), nullable=False),
-    sa.Column("step", sa.String(40), nullable=False),
+    # The business key: a dossier's step, or a direct send's client reference ("api:<key>:<ref>").
+    sa.Column("dossier_code", sa.String(200), nullable=False),
+    sa.Column("step", sa.String(40), nullable=False),  # the template's name
     sa.Column("channel", sa.String(10), nullable=False),
-    sa.Column("recipient", sa.String(20), nullable=False),
+    sa.Column("recipient", sa.String(200), nullable=False),  # phone, or push device token
     sa.Column("body", sa.Text, nullable=False),
+    sa.Column("title", sa.Text, nullable=True),
+    sa.Column("link", sa.Text, nullable=True),
+    sa.Column("fallback_sms", sa.Text, nullable=True),  # a push's SMS text if the push fails
+    sa.Column("fallback_phone", sa.String(20), nullable=True),
     sa.Column("template_version", sa.Integer, nullable=False),
+    sa.Column("test", sa.Boolean, nullable=False, default=False),  # test key: never delivered
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("provider", sa.String(20), nullable=True),
     sa.Column("provider_ref", sa.String(64), nullable=True),
@@ -69,12 +76,51 @@ notifications = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+    # When a deferred or failed notification may be queued (again); NULL: not to be retried.
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("enqueued_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("dead_lettered", sa.Boolean, nullable=False, default=False),
+    sa.Column("purged", sa.Boolean, nullable=False, default=False),
     # One message per business key, however often the event is delivered.
     sa.UniqueConstraint("dossier_code", "step", "channel", "recipient", name="uq_notification_key"),
     sa.CheckConstraint(
         "status IN (" + ", ".join(f"'{s}'" for s in Status.ALL) + ")", name="ck_notification_status"
     ),
 )
+sa.Index("ix_notification_due", notifications.c.status, notifications.c.next_attempt_at)
+sa.Index("ix_notification_recipient", notifications.c.recipient, notifications.c.created_at)
+
+recipients = sa.Table(
+    "notifier_recipients",
+    metadata,
+    sa.Column("phone", sa.String(20), primary_key=True),
+    sa.Column("push_token", sa.String(200), nullable=True),  # iHanoi app installation
+    sa.Column("sms_opt_out", sa.Boolean, nullable=False, default=False),
+    sa.Column("push_opt_out", sa.Boolean, nullable=False, default=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    phone: str
+    push_token: str | None = None
+    sms_opt_out: bool = False
+    push_opt_out: bool = False
+
+
+@dataclass(frozen=True)
+class NewNotification:
+    """One message to store: rendered, its channel and recipient chosen, maybe deferred."""
+
+    channel: str
+    recipient: str
+    body: str
+    title: str | None = None
+    link: str | None = None
+    fallback_sms: str | None = None
+    fallback_phone: str | None = None
+    not_before: datetime.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +131,11 @@ class Notification:
     channel: str
     recipient: str
     body: str
+    title: str | None
+    link: str | None
+    fallback_sms: str | None
+    fallback_phone: str | None
+    test: bool
     status: str
     provider: str | None
     provider_ref: str | None
@@ -133,11 +184,12 @@ class NotificationStore:
     async def close(self) -> None:
         await self._engine.dispose()
 
-    async def record_event(self, event: StepEvent, body: str, template_version: int) -> Ingested:
-        """Store the event and its SMS in one transaction; a repeated event stores nothing."""
+    async def record_event(
+        self, event: StepEvent, messages: Sequence[NewNotification], template_version: int
+    ) -> Ingested:
+        """Store the event and its messages in one transaction; a repeated event, or a new event
+        for a step already notified, stores nothing."""
         now = _now()
-        key = dict(dossier_code=event.dossier_code, step=event.step.value, channel="sms",
-                   recipient=event.phone)
         async with self._engine.begin() as conn:
             try:
                 async with conn.begin_nested():
@@ -146,22 +198,60 @@ class NotificationStore:
                         step=event.step.value, occurred_at=event.occurred_at, received_at=now,
                     ))
             except IntegrityError:
-                return Ingested(duplicate=True, notification_ids=await self._ids_for(conn, key))
-            existing = await self._ids_for(conn, key)
-            if existing:  # a new event id for a step already notified
-                return Ingested(duplicate=True, notification_ids=existing)
-            notification_id = str(uuid.uuid4())
-            await conn.execute(notifications.insert().values(
-                id=notification_id, event_id=event.event_id, body=body,
-                template_version=template_version, status=Status.CREATED, attempts=0,
-                created_at=now, updated_at=now, **key,
-            ))
-        return Ingested(duplicate=False, notification_ids=[notification_id])
+                duplicates = await self._ids_for(conn, event.dossier_code, event.step.value)
+                return Ingested(True, duplicates)
+            existing = await self._ids_for(conn, event.dossier_code, event.step.value)
+            if existing:
+                return Ingested(True, existing)
+            ids = await self._insert(
+                conn, event.dossier_code, event.step.value, messages, template_version,
+                event_id=event.event_id,
+            )
+        return Ingested(False, ids)
+
+    async def record_direct(
+        self, key: str, template: str, messages: Sequence[NewNotification],
+        template_version: int, test: bool,
+    ) -> Ingested:
+        """Store a direct send under its client key; the same key again stores nothing."""
+        async with self._engine.begin() as conn:
+            existing = await self._ids_for(conn, key, template)
+            if existing:
+                return Ingested(True, existing)
+            try:
+                async with conn.begin_nested():
+                    ids = await self._insert(
+                        conn, key, template, messages, template_version, test=test
+                    )
+            except IntegrityError:  # the same key, stored by a concurrent request
+                return Ingested(True, await self._ids_for(conn, key, template))
+        return Ingested(False, ids)
 
     @staticmethod
-    async def _ids_for(conn: Any, key: dict[str, str]) -> list[str]:
-        query = sa.select(notifications.c.id).filter_by(**key)
-        return [row.id for row in await conn.execute(query)]
+    async def _insert(
+        conn: Any, key: str, template: str, messages: Sequence[NewNotification],
+        template_version: int, **extra: Any,
+    ) -> list[str]:
+        now = _now()
+        rows = [
+            dict(
+                id=str(uuid.uuid4()), dossier_code=key, step=template, channel=m.channel,
+                recipient=m.recipient, body=m.body, title=m.title, link=m.link,
+                fallback_sms=m.fallback_sms, fallback_phone=m.fallback_phone,
+                template_version=template_version, status=Status.CREATED, attempts=0,
+                created_at=now, updated_at=now, next_attempt_at=m.not_before or now,
+                **{"test": False, "event_id": None, **extra},
+            )
+            for m in messages
+        ]
+        if rows:
+            await conn.execute(notifications.insert(), rows)
+        return [row["id"] for row in rows]
+
+    @staticmethod
+    async def _ids_for(conn: Any, key: str, template: str) -> list[str]:
+        query = sa.select(notifications.c.id).filter_by(dossier_code=key, step=template)
+        return [row.id for row in await conn.execute(query.order_by(notifications.c.created_at))]
 
     async def get(self, notification_id: str) -> Notification | None:
         async with self._engine.connect() as conn:
@@ -195,3 +285,145 @@ class NotificationStore:
             attempts=notifications.c.attempts + 1,
         )
         return await self.get(notification_id) if claimed else None
+
+    async def mark_queued(self, ids: Sequence[str]) -> None:
+        if not ids:
+            return
+        now = _now()
+        query = (
+            notifications.update()
+            .where(notifications.c.id.in_(ids), notifications.c.status == Status.CREATED)
+            .values(status=Status.QUEUED, enqueued_at=now, updated_at=now)
+        )
+        async with self._engine.begin() as conn:
+            await conn.execute(query)
+
+    async def retry_later(self, notification_id: str, at: datetime.datetime, error: str) -> None:
+        await self.transition(
+            notification_id, [Status.SENDING], Status.TEMPORARY_FAILURE,
+            next_attempt_at=at, error=error[:500],
+        )
+
+    async def dead_letter(self, notification_id: str, from_status: str, error: str) -> bool:
+        """Give up: a final temporary-failure, kept for an operator to look at."""
+        return await self.transition(
+            notification_id, [from_status], Status.TEMPORARY_FAILURE,
+            next_attempt_at=None, dead_lettered=True, error=error[:500],
+        )
+
+    async def add_sms_fallback(self, push: Notification) -> list[str]:
+        """After a push failed for good: the SMS it carried, stored once."""
+        if not (push.fallback_sms and push.fallback_phone):
+            return []
+        message = NewNotification("sms", push.fallback_phone, push.fallback_sms)
+        async with self._engine.begin() as conn:
+            try:
+                async with conn.begin_nested():
+                    return await self._insert(
+                        conn, push.dossier_code, push.step, [message], 0, test=push.test
+                    )
+            except IntegrityError:  # the SMS exists already (must-reach step, or a repeat)
+                return []
+
+    async def sent_since(self, recipient: str, since: datetime.datetime) -> int:
+        query = sa.select(sa.func.count()).select_from(notifications).where(
+            notifications.c.recipient == recipient, notifications.c.created_at >= since
+        )
+        async with self._engine.connect() as conn:
+            return int((await conn.execute(query)).scalar_one())
+
+    # Recipients: the iHanoi backend tells us who has the app and who opted out.
+
+    async def recipient(self, phone: str) -> Recipient | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(recipients.select().filter_by(phone=phone))).first()
+        if row is None:
+            return None
+        return Recipient(row.phone, row.push_token, row.sms_opt_out, row.push_opt_out)
+
+    async def save_recipient(self, recipient: Recipient) -> None:
+        values = dict(
+            push_token=recipient.push_token, sms_opt_out=recipient.sms_opt_out,
+            push_opt_out=recipient.push_opt_out, updated_at=_now(),
+        )
+        async with self._engine.begin() as conn:
+            updated = await conn.execute(
+                recipients.update().filter_by(phone=recipient.phone).values(**values)
+            )
+            if updated.rowcount == 0:
+                await conn.execute(recipients.insert().values(phone=recipient.phone, **values))
+
+    # Housekeeping, run by every sender process; each statement is safe to run concurrently.
+
+    async def take_due(self, limit: int) -> list[str]:
+        """Deferred or failed notifications whose time has come, moved to queued."""
+        now = _now()
+        due = (
+            sa.select(notifications.c.id)
+            .where(notifications.c.status.in_([Status.CREATED, Status.TEMPORARY_FAILURE]))
+            .where(notifications.c.next_attempt_at <= now)
+            .limit(limit)
+        )
+        return await self._move(due, [Status.CREATED, Status.TEMPORARY_FAILURE], now)
+
+    async def take_lost(self, older_than: datetime.datetime, limit: int) -> list[str]:
+        """Queued notifications whose queue entry may be gone (a Redis restart): queue again.
+        A second entry for a notification is harmless: only one worker can claim it."""
+        lost = (
+            sa.select(notifications.c.id)
+            .where(notifications.c.status == Status.QUEUED)
+            .where(notifications.c.enqueued_at < older_than)
+            .limit(limit)
+        )
+        return await self._move(lost, [Status.QUEUED], _now())
+
+    async def _move(
+        self, ids: sa.Select[Any], allowed: list[str], now: datetime.datetime
+    ) -> list[str]:
+        query = (
+            notifications.update()
+            .where(notifications.c.id.in_(ids.scalar_subquery()))
+            .where(notifications.c.status.in_(allowed))
+            .values(status=Status.QUEUED, enqueued_at=now, updated_at=now)
+            .returning(notifications.c.id)
+        )
+        async with self._engine.begin() as conn:
+            return [row.id for row in await conn.execute(query)]
+
+    async def release_stalled(self, older_than: datetime.datetime) -> int:
+        """Notifications left in `sending` by a worker that died: retry them now."""
+        query = (
+            notifications.update()
+            .where(notifications.c.status == Status.SENDING)
+            .where(notifications.c.updated_at < older_than)
+            .values(status=Status.TEMPORARY_FAILURE, next_attempt_at=_now(),
+                    error="the worker sending it stopped", updated_at=_now())
+        )
+        async with self._engine.begin() as conn:
+            return (await conn.execute(query)).rowcount
+
+    async def expire(self, created_before: datetime.datetime) -> int:
+        """Notifications still not sent long after they were created: give up on them."""
+        query = (
+            notifications.update()
+            .where(notifications.c.status.in_(Status.OPEN))
+            .where(notifications.c.created_at < created_before)
+            .values(status=Status.TEMPORARY_FAILURE, next_attempt_at=None, dead_lettered=True,
+                    error="expired: not sent within the time allowed", updated_at=_now())
+        )
+        async with self._engine.begin() as conn:
+            return (await conn.execute(query)).rowcount
+
+    async def purge(self, created_before: datetime.datetime) -> int:
+        """Past the retention period: keep the record of what happened, drop what was said and
+        to whom."""
+        query = (
+            notifications.update()
+            .where(notifications.c.created_at < created_before)
+            .where(notifications.c.purged.is_(False))
+            .where(notifications.c.status.notin_(Status.OPEN))
+            .values(body="", title=None, link=None, fallback_sms=None, fallback_phone=None,
+                    recipient=sa.literal("purged:") + notifications.c.id, purged=True)
+        )
+        async with self._engine.begin() as conn:
+            return (await conn.execute(query)).rowcount

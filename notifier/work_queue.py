@@ -17,6 +17,10 @@ from typing import Any, Protocol
 import redis.asyncio as redis
 from redis.exceptions import ResponseError
 
+# A pending entry idle this long belongs to a worker that died (or hung): another one claims it.
+RECLAIM_IDLE_MS = 30_000
+STREAM_MAX_ENTRIES = 1_000_000
+
 
 @dataclass(frozen=True)
 class Delivery:
@@ -74,17 +78,41 @@ class RedisStreamQueue:
     @classmethod
     async def connect(cls, url: str, stream: str) -> RedisStreamQueue:
         queue = cls(redis.Redis.from_url(url, decode_responses=True), stream)
+        await queue._create_group()
+        return queue
+
+    async def _create_group(self) -> None:
         try:
-            await queue._redis.xgroup_create(stream, queue._group, id="0", mkstream=True)
+            await self._redis.xgroup_create(self._stream, self._group, id="0", mkstream=True)
         except ResponseError as e:
             if "BUSYGROUP" not in str(e):
                 raise
-        return queue
 
     async def put(self, notification_id: str) -> None:
-        await self._redis.xadd(self._stream, {"id": notification_id})
+        # Trimmed, roughly: an entry trimmed before it was read is queued again from the database.
+        await self._redis.xadd(
+            self._stream, {"id": notification_id}, maxlen=STREAM_MAX_ENTRIES, approximate=True
+        )
 
     async def take(self, max_items: int, wait_s: float) -> list[Delivery]:
+        """Entries abandoned by dead workers first, then new ones. A Redis that restarted
+        empty has lost the group: it is made again (the database re-queues what was lost)."""
+        try:
+            return await self._reclaim(max_items) or await self._read(max_items, wait_s)
+        except ResponseError as e:
+            if "NOGROUP" not in str(e):
+                raise
+            await self._create_group()
+            return []
+
+    async def _reclaim(self, max_items: int) -> list[Delivery]:
+        # Reply: [next_start_id, [(entry_id, fields), ...], deleted_ids]
+        reply: Any = await self._redis.xautoclaim(
+            self._stream, self._group, self._consumer, RECLAIM_IDLE_MS, "0-0", count=max_items
+        )
+        return [Delivery(fields["id"], entry_id) for entry_id, fields in reply[1] if fields]
+
+    async def _read(self, max_items: int, wait_s: float) -> list[Delivery]:
         # RESP2 reply (redis-py's default protocol): [[stream, [(entry_id, fields), ...]], ...]
         reply: Any = await self._redis.xreadgroup(
             self._group, self._consumer, {self._stream: ">"},

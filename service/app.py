@@ -4,27 +4,30 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
+import redis.asyncio as redis
 from aiohttp import web
 
 from knowledge.records import load_procedures
 from knowledge.search import ProcedureSearch
 from notifier import http as notifier_http
-from notifier.ingest import Ingestor
-from notifier.providers.base import Provider
-from notifier.providers.outbox import OutboxSmsProvider
-from notifier.providers.twilio_sms import TwilioSmsProvider
-from notifier.sender import Sender
+from notifier.api_keys import parse_keys
+from notifier.ingest import Ingestor, Limits
+from notifier.policy import QuietHours
+from notifier.replay import MemoryReplayGuard, RedisReplayGuard, ReplayGuard
+from notifier.sender import Housekeeping, Sender
 from notifier.store import NotificationStore
-from notifier.templates import SmsTemplates
+from notifier.templates import Templates
 from notifier.work_queue import MemoryQueue, RedisStreamQueue, WorkQueue
 from service import api
 from service.errors import json_errors
-from service.keys import INGESTOR, RASA_SESSION, SEARCH, SETTINGS, STORE
+from service.keys import API_KEYS, INGESTOR, RASA_SESSION, REPLAY_GUARD, SEARCH, SETTINGS, STORE
+from service.providers import build_channels
 from service.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -32,25 +35,26 @@ logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-def sms_provider(settings: Settings) -> Provider:
-    if settings.sms_provider == "twilio":
-        assert settings.twilio_account_sid and settings.twilio_auth_token  # checked by Settings
-        return TwilioSmsProvider(
-            settings.twilio_account_sid,
-            settings.twilio_auth_token.get_secret_value(),
-            settings.sms_sender,
-            settings.twilio_messaging_service_sid,
-            settings.twilio_api_base_url,
-            settings.provider_timeout_s,
-        )
-    logger.warning("SMS_PROVIDER=outbox: messages are recorded but not delivered to any phone")
-    return OutboxSmsProvider(settings.provider_timeout_s)
-
-
 async def work_queue(settings: Settings) -> WorkQueue:
     if settings.redis_url:
         return await RedisStreamQueue.connect(settings.redis_url, settings.notifier_stream)
     return MemoryQueue()
+
+
+def replay_guard(settings: Settings) -> ReplayGuard:
+    if settings.redis_url:
+        client = redis.Redis.from_url(settings.redis_url)
+        return RedisReplayGuard(client, f"{settings.notifier_stream}:seen")
+    return MemoryReplayGuard()
+
+
+def ingestor(settings: Settings, store: NotificationStore, queue: WorkQueue) -> Ingestor:
+    return Ingestor(
+        store, queue, Templates(),
+        QuietHours(settings.quiet_hours_start, settings.quiet_hours_end),
+        Limits(per_recipient=settings.recipient_limit_per_hour),
+        push_enabled=settings.push_provider != "none",
+    )
 
 
 async def _knowledge(app: web.Application) -> AsyncIterator[None]:
@@ -71,15 +75,21 @@ async def _notifier(app: web.Application) -> AsyncIterator[None]:
     store = NotificationStore.from_url(settings.sqlalchemy_url, settings.database_schema)
     await store.create_schema()
     queue = await work_queue(settings)
-    provider = sms_provider(settings)
     app[STORE] = store
-    app[INGESTOR] = Ingestor(store, queue, SmsTemplates())
-    sender = asyncio.create_task(Sender(store, queue, provider).run())
+    app[INGESTOR] = ingestor(settings, store, queue)
+    app[API_KEYS] = parse_keys(
+        settings.notifier_api_keys.get_secret_value() if settings.notifier_api_keys else ""
+    )
+    app[REPLAY_GUARD] = replay_guard(settings)
+    channels = build_channels(settings, app[INGESTOR].templates.registry.brandname)
+    housekeeping = Housekeeping(retention=datetime.timedelta(days=settings.retention_days))
+    sender = asyncio.create_task(Sender(store, queue, channels, housekeeping=housekeeping).run())
     yield
     sender.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await sender
-    await provider.close()
+    for channel in channels.values():
+        await channel.close()
     await queue.close()
     await store.close()
 

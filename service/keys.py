@@ -6,7 +6,9 @@ import aiohttp
 from aiohttp import web
 
 from knowledge.search import ProcedureSearch
+from notifier.api_keys import ApiKey
 from notifier.ingest import Ingestor
+from notifier.replay import ReplayGuard
 from notifier.store import NotificationStore
 from service.settings import Settings
 
@@ -15,3 +17,5 @@ SEARCH = web.AppKey("search", ProcedureSearch)
 RASA_SESSION = web.AppKey("rasa_session", aiohttp.ClientSession)
 STORE = web.AppKey("store", NotificationStore)
 INGESTOR = web.AppKey("ingestor", Ingestor)
+API_KEYS = web.AppKey("api_keys", list[ApiKey])
+REPLAY_GUARD = web.AppKey("replay_guard", ReplayGuard)

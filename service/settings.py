@@ -7,11 +7,14 @@ under DATA_DIR, an in-process queue, and the development SMS outbox. README list
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SMS_PROVIDERS_PATTERN = r"^(outbox|twilio|brandname)(:\d+)?(,(twilio|brandname)(:\d+)?)*$"
 
 
 class SettingsError(ValueError):
@@ -36,24 +39,46 @@ class Settings(BaseSettings):
     notifier_events_secret: SecretStr | None = None  # HMAC key shared with the TTHC system
     notifier_event_max_age_s: int = 300
 
-    sms_provider: Literal["outbox", "twilio"] = "outbox"
-    sms_sender: str = "UBNDHANOI"  # brandname / alphanumeric sender, at most 11 characters
+    # API keys for POST /v1/notifications: "name:kind:secret" separated by commas, kind "live" or
+    # "test" (test keys go through the whole pipeline but never reach a provider).
+    notifier_api_keys: SecretStr | None = None
+    quiet_hours_start: datetime.time = datetime.time(22, 0)  # Asia/Ho_Chi_Minh
+    quiet_hours_end: datetime.time = datetime.time(7, 0)
+    recipient_limit_per_hour: int = Field(default=10, ge=1)
+    retention_days: int = Field(default=30, ge=1)  # then texts and numbers are purged
+
+    # SMS providers with weights, e.g. "brandname:3,twilio:1"; the brandname is in
+    # notifier/templates/brandname.yaml. "outbox" records and delivers nothing (development).
+    sms_providers: str = Field(default="outbox", pattern=SMS_PROVIDERS_PATTERN)
+    push_provider: Literal["none", "outbox", "fcm"] = "none"
     provider_timeout_s: float = 10.0
     twilio_account_sid: str | None = None
     twilio_auth_token: SecretStr | None = None
-    twilio_messaging_service_sid: str | None = None  # used instead of sms_sender when set
+    twilio_messaging_service_sid: str | None = None  # used instead of the brandname when set
     twilio_api_base_url: str = "https://api.twilio.com"
+    brandname_api_base_url: str = "https://rest.esms.vn"
+    brandname_api_key: str | None = None
+    brandname_secret_key: SecretStr | None = None
+    fcm_service_account_file: Path | None = None  # the service account's JSON key
+    fcm_api_base_url: str = "https://fcm.googleapis.com"
+
+    @property
+    def sms_weights(self) -> dict[str, int]:
+        """{"brandname": 3, "twilio": 1} from SMS_PROVIDERS."""
+        pairs = (item.partition(":") for item in self.sms_providers.split(","))
+        return {name: int(weight or 1) for name, _, weight in pairs}
 
     @model_validator(mode="after")
-    def _check_provider(self) -> Settings:
-        if len(self.sms_sender) > 11:
-            raise SettingsError("SMS_SENDER: a brandname has at most 11 characters")
-        if self.sms_provider == "twilio" and not (
-            self.twilio_account_sid and self.twilio_auth_token
-        ):
-            raise SettingsError(
-                "SMS_PROVIDER=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN"
-            )
+    def _check_providers(self) -> Settings:
+        needs = {
+            "twilio": (self.twilio_account_sid, self.twilio_auth_token),
+            "brandname": (self.brandname_api_key, self.brandname_secret_key),
+        }
+        for name in self.sms_weights:
+            if not all(needs.get(name, ())):
+                raise SettingsError(f"SMS provider {name} is missing its credentials (README)")
+        if self.push_provider == "fcm" and not self.fcm_service_account_file:
+            raise SettingsError("PUSH_PROVIDER=fcm needs FCM_SERVICE_ACCOUNT_FILE")
         return self
 
     @property

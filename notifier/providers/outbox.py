@@ -1,8 +1,8 @@
-"""The development provider: accepts every message and delivers none.
+"""The development providers: they accept every message and deliver none.
 
-It is the default when no real provider is configured, so that `make run` works on a laptop with
-no account anywhere; the message stays in the database with provider "outbox" and a warning is
-logged at start-up. Never configure it in production.
+They are the default when no real provider is configured, so that `make run` works on a laptop
+with no account anywhere; the message stays in the database with provider "outbox" and a warning
+is logged at start-up. Never configure them in production.
 """
 
 from __future__ import annotations
@@ -18,3 +18,7 @@ class OutboxSmsProvider(Provider):
 
     async def _send(self, message: OutgoingMessage) -> str:
         return f"outbox-{uuid.uuid4()}"
+
+
+class OutboxPushProvider(OutboxSmsProvider):
+    channel = "push"

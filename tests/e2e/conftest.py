@@ -147,7 +147,7 @@ def service(
         "DATA_DIR": str(tmp_path_factory.mktemp(f"data-{backend.name}")),
         "NOTIFIER_EVENTS_SECRET": EVENTS_SECRET,
         "NOTIFIER_STREAM": f"e2e:{port}",
-        "SMS_PROVIDER": "twilio",
+        "SMS_PROVIDERS": "twilio",
         "TWILIO_ACCOUNT_SID": fake.account_sid,
         "TWILIO_AUTH_TOKEN": fake.auth_token,
         "TWILIO_API_BASE_URL": twilio_url,

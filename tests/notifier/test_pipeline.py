@@ -44,9 +44,13 @@ def signed(body: bytes, secret: str = SECRET, timestamp: int | None = None) -> d
     }
 
 
-async def post_event(client: TestClient, event: dict[str, Any]) -> Any:
+async def post_event(client: TestClient, event: dict[str, Any], delivery: int = 0) -> Any:
+    """POST the event as the TTHC system would: each delivery signed anew (`delivery` seconds
+    later), so that a re-delivery is not a replay."""
     body = json.dumps(event).encode()
-    return await client.post("/v1/events", data=body, headers=signed(body))
+    return await client.post(
+        "/v1/events", data=body, headers=signed(body, timestamp=int(time.time()) + delivery)
+    )
 
 
 async def wait_for_status(client: TestClient, notification_id: str, status: str) -> dict[str, Any]:
@@ -74,7 +78,7 @@ async def client(
     fake, url = twilio
     settings = settings_for(
         backend, tmp_path,
-        sms_provider="twilio", twilio_account_sid=fake.account_sid,
+        sms_providers="twilio", twilio_account_sid=fake.account_sid,
         twilio_auth_token=fake.auth_token, twilio_api_base_url=url,
     )
     client: TestClient = await aiohttp_client(create_app(settings))
@@ -102,7 +106,7 @@ async def test_the_same_event_twice_sends_once(client: TestClient, twilio: tuple
     [notification_id] = (await first.json())["notifications"]
     await wait_for_status(client, notification_id, "sent")
 
-    again = await post_event(client, step_event())
+    again = await post_event(client, step_event(), delivery=1)
     new_id_same_step = await post_event(client, step_event(event_id="evt-0002"))
     for response in (again, new_id_same_step):
         assert response.status == 200
@@ -163,3 +167,19 @@ async def test_a_huge_body_is_refused_as_json(client: TestClient) -> None:
     response = await client.post("/v1/events", data=io.BytesIO(body), headers=signed(body))
     assert response.status == 413
     assert (await response.json())["error"]["code"] == "request_entity_too_large"
+
+
+async def test_a_replayed_request_is_refused_with_nothing_queued(
+    client: TestClient, twilio: tuple[FakeTwilio, str]
+) -> None:
+    fake, _ = twilio
+    body = json.dumps(step_event()).encode()
+    headers = signed(body)
+    first = await client.post("/v1/events", data=body, headers=headers)
+    [notification_id] = (await first.json())["notifications"]
+    await wait_for_status(client, notification_id, "sent")
+    replay = await client.post("/v1/events", data=body, headers=headers)
+    assert replay.status == 409
+    assert (await replay.json())["error"]["code"] == "replayed"
+    await asyncio.sleep(0.2)
+    assert len(fake.sent_to("+84912345678")) == 1

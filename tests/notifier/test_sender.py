@@ -8,6 +8,7 @@ from pathlib import Path
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from notifier.failover import FailoverProvider
 from notifier.providers.outbox import OutboxSmsProvider
 from notifier.sender import Sender
 from notifier.store import NotificationStore
@@ -32,7 +33,8 @@ async def test_an_outage_pauses_the_loop_instead_of_ending_it(tmp_path: Path) ->
     store = NotificationStore.from_url(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}")
     await store.create_schema()
     queue = FlakyQueue()
-    task = asyncio.create_task(Sender(store, queue, OutboxSmsProvider(1.0)).run(wait_s=0.05))
+    channels = {"sms": FailoverProvider([(OutboxSmsProvider(1.0), 1.0)])}
+    task = asyncio.create_task(Sender(store, queue, channels).run(wait_s=0.05))
     await asyncio.sleep(1.3)  # past the pause that follows the failure
     assert queue.failures == 0
     assert not task.done()
