@@ -81,6 +81,10 @@ class Sender:
                 logger.exception("sender paused for %.0f s", OUTAGE_PAUSE_S)
                 await asyncio.sleep(OUTAGE_PAUSE_S)
 
+    async def close(self) -> None:
+        for channel in self._channels.values():
+            await channel.close()
+
     async def housekeeping(self) -> None:
         rules = self._housekeeping
         now = datetime.datetime.now(datetime.timezone.utc)
@@ -97,25 +101,30 @@ class Sender:
 
     async def _send_batch(self, batch_size: int, wait_s: float) -> None:
         deliveries = await self._queue.take(batch_size, wait_s)
-        results = await asyncio.gather(
-            *(self.send_one(d) for d in deliveries), return_exceptions=True
-        )
-        done = []
-        for delivery, result in zip(deliveries, results, strict=True):
-            if isinstance(result, BaseException):
-                # Left unacknowledged: a Redis stream keeps it pending for a later claim.
-                logger.error("notification=%s not sent: %r", delivery.notification_id, result)
-            else:
-                done.append(delivery)
-        await self._queue.ack(done)
+        if deliveries:
+            await self.send(deliveries)
 
-    async def send_one(self, delivery: Delivery) -> None:
-        notification = await self._store.claim_for_sending(delivery.notification_id)
-        if notification is None:
-            logger.debug("skip notification=%s: not sendable", delivery.notification_id)
-            return
+    async def send(self, deliveries: list[Delivery]) -> None:
+        """Claim, send concurrently, record what was sent in one transaction, then acknowledge.
+        A crash before the record leaves the queue entries pending and the rows in `sending`;
+        both are picked up again (see the module's docstring)."""
+        claimed = await self._store.claim_for_sending([d.notification_id for d in deliveries])
+        results = await asyncio.gather(
+            *(self._send_one(n) for n in claimed), return_exceptions=True
+        )
+        outcomes = list(zip(claimed, results, strict=True))
+        await self._store.mark_sent(
+            [(n.id, r.provider, r.reference) for n, r in outcomes if isinstance(r, Sent)]
+        )
+        failed = {n.id for n, r in outcomes if isinstance(r, BaseException)}
+        for notification_id in failed:  # left pending: a Redis stream re-offers them
+            logger.error("notification=%s not recorded", notification_id)
+        await self._queue.ack([d for d in deliveries if d.notification_id not in failed])
+
+    async def _send_one(self, notification: Notification) -> Sent | None:
+        """The provider's receipt, or None when the failure was recorded here."""
         try:
-            sent = await self._deliver(notification)
+            return await self._deliver(notification)
         except PermanentError as e:
             await self._fail_for_good(notification, e)
         except ProviderError as e:
@@ -125,12 +134,7 @@ class Sender:
             await self._store.transition(
                 notification.id, [Status.SENDING], Status.TECHNICAL_FAILURE, error=str(e)[:500]
             )
-        else:
-            await self._store.transition(
-                notification.id, [Status.SENDING], Status.SENT,
-                provider=sent.provider, provider_ref=sent.reference[:64],
-                sent_at=datetime.datetime.now(datetime.timezone.utc),
-            )
+        return None
 
     async def _deliver(self, notification: Notification) -> Sent:
         if notification.test:  # a test key's message goes everywhere but to a provider
@@ -152,7 +156,6 @@ class Sender:
         if notification.channel != "push":
             return
         for sms_id in await self._store.add_sms_fallback(notification):
-            await self._store.mark_queued([sms_id])
             await self._queue.put(sms_id)
 
     async def _retry_or_give_up(self, notification: Notification, error: Exception) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from notifier.events import StepEvent
@@ -157,6 +157,30 @@ def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc)
 
 
+def _rows(
+    key: str, template: str, messages: Sequence[NewNotification], template_version: int,
+    **extra: Any,
+) -> list[dict[str, Any]]:
+    now = _now()
+    return [
+        dict(
+            id=str(uuid.uuid4()), dossier_code=key, step=template, channel=m.channel,
+            recipient=m.recipient, body=m.body, title=m.title, link=m.link,
+            fallback_sms=m.fallback_sms, fallback_phone=m.fallback_phone,
+            template_version=template_version, attempts=0, created_at=now, updated_at=now,
+            # Ready now: stored as queued, for the caller to put on the queue once committed.
+            status=Status.CREATED if m.not_before else Status.QUEUED,
+            enqueued_at=None if m.not_before else now, next_attempt_at=m.not_before,
+            **{"test": False, "event_id": None, **extra},
+        )
+        for m in messages
+    ]
+
+
+def _key(event: StepEvent) -> tuple[str, str]:
+    return event.dossier_code, event.step.value
+
+
 def _notification(row: Any) -> Notification:
     return Notification(**{f: getattr(row, f) for f in Notification.__dataclass_fields__})
 
@@ -169,10 +193,15 @@ class NotificationStore:
     @classmethod
     def from_url(cls, url: str, schema: str | None = None) -> NotificationStore:
         """On PostgreSQL, `schema` (if given) is put first on every connection's search path."""
-        if not (schema and url.startswith("postgresql")):
+        if not url.startswith("postgresql"):
             return cls(create_async_engine(url, pool_pre_ping=True))
-        connect_args = {"server_settings": {"search_path": schema}}
-        return cls(create_async_engine(url, pool_pre_ping=True, connect_args=connect_args), schema)
+        # Enough connections for concurrent commits to share the WAL flush (group commit). No
+        # pre-ping (it doubled the cost of a short query): a connection that a server restart
+        # broke fails once, is discarded by the pool, and the caller's retry gets a new one.
+        options: dict[str, Any] = {"pool_size": 20, "max_overflow": 20}
+        if schema:
+            options["connect_args"] = {"server_settings": {"search_path": schema}}
+        return cls(create_async_engine(url, **options), schema)
 
     async def create_schema(self) -> None:
         """Create what is missing: the PostgreSQL schema, then the tables."""
@@ -184,30 +213,65 @@ class NotificationStore:
     async def close(self) -> None:
         await self._engine.dispose()
 
-    async def record_event(
-        self, event: StepEvent, messages: Sequence[NewNotification], template_version: int
-    ) -> Ingested:
-        """Store the event and its messages in one transaction; a repeated event, or a new event
-        for a step already notified, stores nothing."""
-        now = _now()
+    async def record_events(
+        self, batch: Sequence[tuple[StepEvent, Sequence[NewNotification]]], template_version: int
+    ) -> list[Ingested]:
+        """Store events and their messages, many in one transaction (one WAL flush for all). A
+        repeated event, or a new event for a step already notified, stores nothing new; so does
+        the second of two such events in one batch."""
         async with self._engine.begin() as conn:
-            try:
-                async with conn.begin_nested():
-                    await conn.execute(events.insert().values(
-                        event_id=event.event_id, dossier_code=event.dossier_code,
-                        step=event.step.value, occurred_at=event.occurred_at, received_at=now,
-                    ))
-            except IntegrityError:
-                duplicates = await self._ids_for(conn, event.dossier_code, event.step.value)
-                return Ingested(True, duplicates)
-            existing = await self._ids_for(conn, event.dossier_code, event.step.value)
-            if existing:
-                return Ingested(True, existing)
-            ids = await self._insert(
-                conn, event.dossier_code, event.step.value, messages, template_version,
-                event_id=event.event_id,
-            )
-        return Ingested(False, ids)
+            new_events = await self._insert_events(conn, [event for event, _ in batch])
+            keys = {_key(event) for event, _ in batch}
+            existing = await self._ids_by_key(conn, keys)
+            owners: dict[tuple[str, str], int] = {}  # step -> the batch item that notifies it
+            rows: dict[int, list[dict[str, Any]]] = {}
+            for index, (event, messages) in enumerate(batch):
+                key = _key(event)
+                if event.event_id in new_events and key not in existing and key not in owners:
+                    new_events.discard(event.event_id)  # a repeat later in the batch is not new
+                    owners[key] = index
+                    rows[index] = _rows(*key, messages, template_version, event_id=event.event_id)
+            all_rows = [row for item in rows.values() for row in item]
+            inserted = await self._insert_notifications(conn, all_rows)
+            existing = await self._ids_by_key(conn, keys)
+        results = []
+        for index, (event, _) in enumerate(batch):
+            ids = [row["id"] for row in rows.get(index, [])]
+            if owners.get(_key(event)) == index and set(ids) <= inserted:
+                results.append(Ingested(False, ids))
+            else:
+                results.append(Ingested(True, existing.get(_key(event), [])))
+        return results
+
+    async def _insert_events(self, conn: Any, batch: Sequence[StepEvent]) -> set[str]:
+        """Insert the events; the ids of those not seen before."""
+        now = _now()
+        query = self._insert_new(events).values([
+            dict(event_id=e.event_id, dossier_code=e.dossier_code, step=e.step.value,
+                 occurred_at=e.occurred_at, received_at=now)
+            for e in batch
+        ]).returning(events.c.event_id)
+        return {row.event_id for row in await conn.execute(query)}
+
+    async def _insert_notifications(self, conn: Any, rows: list[dict[str, Any]]) -> set[str]:
+        if not rows:
+            return set()
+        query = self._insert_new(notifications).values(rows).returning(notifications.c.id)
+        return {row.id for row in await conn.execute(query)}
+
+    @staticmethod
+    async def _ids_by_key(
+        conn: Any, keys: set[tuple[str, str]]
+    ) -> dict[tuple[str, str], list[str]]:
+        query = (
+            sa.select(notifications.c.id, notifications.c.dossier_code, notifications.c.step)
+            .where(sa.tuple_(notifications.c.dossier_code, notifications.c.step).in_(list(keys)))
+            .order_by(notifications.c.created_at)
+        )
+        found: dict[tuple[str, str], list[str]] = {}
+        for row in await conn.execute(query):
+            found.setdefault((row.dossier_code, row.step), []).append(row.id)
+        return found
 
     async def record_direct(
         self, key: str, template: str, messages: Sequence[NewNotification],
@@ -215,38 +279,33 @@ class NotificationStore:
     ) -> Ingested:
         """Store a direct send under its client key; the same key again stores nothing."""
         async with self._engine.begin() as conn:
-            existing = await self._ids_for(conn, key, template)
-            if existing:
-                return Ingested(True, existing)
-            try:
-                async with conn.begin_nested():
-                    ids = await self._insert(
-                        conn, key, template, messages, template_version, test=test
-                    )
-            except IntegrityError:  # the same key, stored by a concurrent request
-                return Ingested(True, await self._ids_for(conn, key, template))
-        return Ingested(False, ids)
-
-    @staticmethod
-    async def _insert(
-        conn: Any, key: str, template: str, messages: Sequence[NewNotification],
-        template_version: int, **extra: Any,
-    ) -> list[str]:
-        now = _now()
-        rows = [
-            dict(
-                id=str(uuid.uuid4()), dossier_code=key, step=template, channel=m.channel,
-                recipient=m.recipient, body=m.body, title=m.title, link=m.link,
-                fallback_sms=m.fallback_sms, fallback_phone=m.fallback_phone,
-                template_version=template_version, status=Status.CREATED, attempts=0,
-                created_at=now, updated_at=now, next_attempt_at=m.not_before or now,
-                **{"test": False, "event_id": None, **extra},
+            return await self._store_messages(
+                conn, key, template, messages, template_version, test=test
             )
-            for m in messages
-        ]
-        if rows:
-            await conn.execute(notifications.insert(), rows)
-        return [row["id"] for row in rows]
+
+    def _insert_new(self, table: sa.Table) -> Any:
+        """INSERT … ON CONFLICT DO NOTHING, in the dialect at hand: a duplicate is normal here,
+        and must not abort the transaction as an error would on PostgreSQL."""
+        if self._engine.dialect.name == "postgresql":
+            return postgresql.insert(table).on_conflict_do_nothing()
+        return sqlite.insert(table).on_conflict_do_nothing()
+
+    async def _store_messages(
+        self, conn: Any, key: str, template: str, messages: Sequence[NewNotification],
+        template_version: int, **extra: Any,
+    ) -> Ingested:
+        """Insert the messages unless this key and template have some already (a repeat, or a
+        concurrent request for the same step)."""
+        existing = await self._ids_for(conn, key, template)
+        if existing:
+            return Ingested(True, existing)
+        ids = []
+        for row in _rows(key, template, messages, template_version, **extra):
+            query = self._insert_new(notifications).values(**row).returning(notifications.c.id)
+            ids += [r.id for r in await conn.execute(query)]
+        if len(ids) < len(messages):
+            return Ingested(True, await self._ids_for(conn, key, template))
+        return Ingested(False, ids)
 
     @staticmethod
     async def _ids_for(conn: Any, key: str, template: str) -> list[str]:
@@ -278,25 +337,37 @@ class NotificationStore:
             result = await conn.execute(query)
         return result.rowcount == 1
 
-    async def claim_for_sending(self, notification_id: str) -> Notification | None:
-        """The notification, now in `sending`, or None if another worker has it or it is done."""
-        claimed = await self.transition(
-            notification_id, Status.SENDABLE, Status.SENDING,
-            attempts=notifications.c.attempts + 1,
-        )
-        return await self.get(notification_id) if claimed else None
-
-    async def mark_queued(self, ids: Sequence[str]) -> None:
+    async def claim_for_sending(self, ids: Sequence[str]) -> list[Notification]:
+        """Those of `ids` now in `sending`, in one statement; the others are held by another
+        worker or done."""
         if not ids:
+            return []
+        query = (
+            notifications.update()
+            .where(notifications.c.id.in_(ids), notifications.c.status.in_(Status.SENDABLE))
+            .values(status=Status.SENDING, attempts=notifications.c.attempts + 1,
+                    updated_at=_now())
+            .returning(*notifications.c)
+        )
+        async with self._engine.begin() as conn:
+            return [_notification(row) for row in await conn.execute(query)]
+
+    async def mark_sent(self, sent: Sequence[tuple[str, str, str]]) -> None:
+        """Record (id, provider, provider reference) of messages the providers accepted, in one
+        transaction."""
+        if not sent:
             return
         now = _now()
         query = (
             notifications.update()
-            .where(notifications.c.id.in_(ids), notifications.c.status == Status.CREATED)
-            .values(status=Status.QUEUED, enqueued_at=now, updated_at=now)
+            .where(notifications.c.id == sa.bindparam("notification_id"))
+            .where(notifications.c.status == Status.SENDING)
+            .values(status=Status.SENT, provider=sa.bindparam("sent_by"),
+                    provider_ref=sa.bindparam("reference"), sent_at=now, updated_at=now)
         )
+        rows = [{"notification_id": i, "sent_by": p, "reference": r[:64]} for i, p, r in sent]
         async with self._engine.begin() as conn:
-            await conn.execute(query)
+            await conn.execute(query, rows)
 
     async def retry_later(self, notification_id: str, at: datetime.datetime, error: str) -> None:
         await self.transition(
@@ -316,30 +387,32 @@ class NotificationStore:
         if not (push.fallback_sms and push.fallback_phone):
             return []
         message = NewNotification("sms", push.fallback_phone, push.fallback_sms)
+        [row] = _rows(push.dossier_code, push.step, [message], 0, test=push.test)
+        query = self._insert_new(notifications).values(**row).returning(notifications.c.id)
         async with self._engine.begin() as conn:
-            try:
-                async with conn.begin_nested():
-                    return await self._insert(
-                        conn, push.dossier_code, push.step, [message], 0, test=push.test
-                    )
-            except IntegrityError:  # the SMS exists already (must-reach step, or a repeat)
-                return []
+            return [r.id for r in await conn.execute(query)]
 
-    async def sent_since(self, recipient: str, since: datetime.datetime) -> int:
-        query = sa.select(sa.func.count()).select_from(notifications).where(
-            notifications.c.recipient == recipient, notifications.c.created_at >= since
+    async def contacts(
+        self, phones: Sequence[str], since: datetime.datetime
+    ) -> tuple[dict[str, Recipient], dict[str, int]]:
+        """For a batch of phones: their recipient records, and how many messages each was sent
+        since `since` (for the per-recipient limit)."""
+        wanted = sorted(set(phones))
+        counts = (
+            sa.select(notifications.c.recipient, sa.func.count())
+            .where(notifications.c.recipient.in_(wanted), notifications.c.created_at >= since)
+            .group_by(notifications.c.recipient)
         )
         async with self._engine.connect() as conn:
-            return int((await conn.execute(query)).scalar_one())
+            rows = await conn.execute(recipients.select().where(recipients.c.phone.in_(wanted)))
+            known = {
+                r.phone: Recipient(r.phone, r.push_token, r.sms_opt_out, r.push_opt_out)
+                for r in rows
+            }
+            recent = {r[0]: int(r[1]) for r in await conn.execute(counts)}
+        return known, recent
 
     # Recipients: the iHanoi backend tells us who has the app and who opted out.
-
-    async def recipient(self, phone: str) -> Recipient | None:
-        async with self._engine.connect() as conn:
-            row = (await conn.execute(recipients.select().filter_by(phone=phone))).first()
-        if row is None:
-            return None
-        return Recipient(row.phone, row.push_token, row.sms_opt_out, row.push_opt_out)
 
     async def save_recipient(self, recipient: Recipient) -> None:
         values = dict(

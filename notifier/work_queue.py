@@ -17,8 +17,6 @@ from typing import Any, Protocol
 import redis.asyncio as redis
 from redis.exceptions import ResponseError
 
-# A pending entry idle this long belongs to a worker that died (or hung): another one claims it.
-RECLAIM_IDLE_MS = 30_000
 STREAM_MAX_ENTRIES = 1_000_000
 
 
@@ -69,15 +67,19 @@ class MemoryQueue:
 class RedisStreamQueue:
     """A Redis stream read through one consumer group shared by all sender workers."""
 
-    def __init__(self, client: redis.Redis, stream: str, group: str = "senders") -> None:
+    def __init__(
+        self, client: redis.Redis, stream: str, reclaim_idle_s: float, group: str = "senders"
+    ) -> None:
         self._redis = client
         self._stream = stream
+        # A pending entry idle this long belongs to a worker that died (or hung): claim it.
+        self._reclaim_idle_ms = int(reclaim_idle_s * 1000)
         self._group = group
         self._consumer = f"{socket.gethostname()}-{os.getpid()}"
 
     @classmethod
-    async def connect(cls, url: str, stream: str) -> RedisStreamQueue:
-        queue = cls(redis.Redis.from_url(url, decode_responses=True), stream)
+    async def connect(cls, url: str, stream: str, reclaim_idle_s: float = 30.0) -> RedisStreamQueue:
+        queue = cls(redis.Redis.from_url(url, decode_responses=True), stream, reclaim_idle_s)
         await queue._create_group()
         return queue
 
@@ -108,7 +110,8 @@ class RedisStreamQueue:
     async def _reclaim(self, max_items: int) -> list[Delivery]:
         # Reply: [next_start_id, [(entry_id, fields), ...], deleted_ids]
         reply: Any = await self._redis.xautoclaim(
-            self._stream, self._group, self._consumer, RECLAIM_IDLE_MS, "0-0", count=max_items
+            self._stream, self._group, self._consumer, self._reclaim_idle_ms, "0-0",
+            count=max_items,
         )
         return [Delivery(fields["id"], entry_id) for entry_id, fields in reply[1] if fields]
 

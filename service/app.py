@@ -37,8 +37,21 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 async def work_queue(settings: Settings) -> WorkQueue:
     if settings.redis_url:
-        return await RedisStreamQueue.connect(settings.redis_url, settings.notifier_stream)
+        return await RedisStreamQueue.connect(
+            settings.redis_url, settings.notifier_stream, settings.notifier_reclaim_idle_s
+        )
     return MemoryQueue()
+
+
+def sender(
+    settings: Settings, store: NotificationStore, queue: WorkQueue, brandname: str
+) -> Sender:
+    housekeeping = Housekeeping(
+        stalled_after=datetime.timedelta(seconds=settings.notifier_stalled_after_s),
+        lost_after=datetime.timedelta(seconds=settings.notifier_lost_after_s),
+        retention=datetime.timedelta(days=settings.retention_days),
+    )
+    return Sender(store, queue, build_channels(settings, brandname), housekeeping=housekeeping)
 
 
 def replay_guard(settings: Settings) -> ReplayGuard:
@@ -81,15 +94,14 @@ async def _notifier(app: web.Application) -> AsyncIterator[None]:
         settings.notifier_api_keys.get_secret_value() if settings.notifier_api_keys else ""
     )
     app[REPLAY_GUARD] = replay_guard(settings)
-    channels = build_channels(settings, app[INGESTOR].templates.registry.brandname)
-    housekeeping = Housekeeping(retention=datetime.timedelta(days=settings.retention_days))
-    sender = asyncio.create_task(Sender(store, queue, channels, housekeeping=housekeeping).run())
+    worker = sender(settings, store, queue, app[INGESTOR].templates.registry.brandname)
+    running = asyncio.create_task(worker.run()) if settings.notifier_sender_in_service else None
     yield
-    sender.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await sender
-    for channel in channels.values():
-        await channel.close()
+    if running:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+    await worker.close()
     await queue.close()
     await store.close()
 

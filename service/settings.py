@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     redis_url: str | None = None  # redis://host:6379/0; unset: an in-process queue
     notifier_stream: str = "dvc:notifications"  # Redis stream (and consumer group prefix)
 
+    # False when senders run as their own processes (`python -m notifier.worker`).
+    notifier_sender_in_service: bool = True
+    notifier_reclaim_idle_s: float = 30.0  # a queue entry held this long by a silent worker
+    notifier_stalled_after_s: float = 120.0  # a notification in `sending` this long is retried
+    notifier_lost_after_s: float = 60.0  # one `queued` this long is queued again (Redis lost it)
+
     notifier_events_secret: SecretStr | None = None  # HMAC key shared with the TTHC system
     notifier_event_max_age_s: int = 300
 

@@ -183,3 +183,21 @@ async def test_a_replayed_request_is_refused_with_nothing_queued(
     assert (await replay.json())["error"]["code"] == "replayed"
     await asyncio.sleep(0.2)
     assert len(fake.sent_to("+84912345678")) == 1
+
+
+async def test_concurrent_repeats_of_one_step_store_one_message(
+    client: TestClient, twilio: tuple[FakeTwilio, str]
+) -> None:
+    """Repeats arriving together land in one batch (or racing batches): still one message."""
+    fake, _ = twilio
+    responses = await asyncio.gather(
+        *(post_event(client, step_event(), delivery=n) for n in range(5)),
+        *(post_event(client, step_event(event_id=f"evt-x{n}")) for n in range(5)),
+    )
+    bodies = [await r.json() for r in responses]
+    assert sorted(r.status for r in responses) == [200] * 9 + [202]
+    assert len({tuple(b["notifications"]) for b in bodies}) == 1
+    [notification_id] = bodies[0]["notifications"]
+    await wait_for_status(client, notification_id, "sent")
+    await asyncio.sleep(0.2)
+    assert len(fake.sent_to("+84912345678")) == 1
