@@ -40,7 +40,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help venvs model run test lint bench-nlu bench-knowledge clean-cache
+.PHONY: help venvs model run test lint bench-nlu bench-knowledge bench-notifier clean-cache
 
 help:
 	@echo "make run    start the Rasa server, the action server and the service (chat page on http://127.0.0.1:$(SERVICE_PORT)/)"
@@ -98,6 +98,10 @@ bench-nlu: venvs model
 
 bench-knowledge: venvs
 	$(APP_PYTHON) -m bench.knowledge.run
+
+# Needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL; defaults: the local ones).
+bench-notifier: venvs
+	$(APP_PYTHON) -m bench.notifier.run
 
 clean-cache:
 	rm -rf $(CACHE_DIR)
