@@ -40,7 +40,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help venvs model run test lint bench-nlu bench-knowledge bench-notifier clean-cache
+.PHONY: help venvs model secrets run test lint bench-nlu bench-knowledge bench-notifier clean-cache
 
 help:
 	@echo "make run    start the Rasa server, the action server and the service (chat page on http://127.0.0.1:$(SERVICE_PORT)/)"
@@ -75,12 +75,15 @@ $(MODEL): | $(RASA_VENV)/.complete
 
 model: $(MODEL)
 
-# Development secrets are generated once per checkout into var/ (git-ignored), never committed.
-$(DATA_DIR)/secrets.env:
-	mkdir -p $(DATA_DIR)
-	umask 077 && echo "NOTIFIER_EVENTS_SECRET=$$(openssl rand -hex 32)" > $@
+# Development secrets are generated once per checkout into var/ (git-ignored), never committed;
+# a secret added later is appended to an existing file.
+SECRETS := NOTIFIER_EVENTS_SECRET INTERNAL_API_TOKEN
+secrets:
+	mkdir -p $(DATA_DIR) && umask 077 && touch $(DATA_DIR)/secrets.env
+	for name in $(SECRETS); do grep -q "^$$name=" $(DATA_DIR)/secrets.env || \
+		echo "$$name=$$(openssl rand -hex 32)" >> $(DATA_DIR)/secrets.env; done
 
-run: venvs model $(DATA_DIR)/secrets.env
+run: venvs model secrets
 	@echo "Chat page: http://127.0.0.1:$(SERVICE_PORT)/   (Rasa :$(RASA_PORT), actions :$(ACTION_PORT))"
 	set -a && source $(DATA_DIR)/secrets.env && set +a && \
 		$(APP_VENV)/bin/honcho start -f Procfile

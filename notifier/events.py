@@ -4,18 +4,38 @@ from __future__ import annotations
 
 import datetime
 from enum import Enum
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
 from notifier.phone import to_e164
 
 
 class Step(str, Enum):
+    """The steps the TTHC system reports; each has a template in templates/messages.yaml and a
+    status of the same name in dossiers.model.DossierStatus."""
+
     RECEIVED = "received"
     SUPPLEMENT_REQUIRED = "supplement_required"
     RESULT_READY = "result_ready"
     RETURNED = "returned"
     LATE = "late"
+
+
+class StepDetails(BaseModel):
+    """What the resident needs to know at this step, all optional; kept by the dossier mirror."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    handling_body: str | None = Field(default=None, max_length=300)
+    due_date: datetime.date | None = None
+    new_due_date: datetime.date | None = None
+    missing_documents: list[str] = Field(default=[], max_length=30)
+    supplement_deadline: datetime.date | None = None
+    result_url: HttpUrl | None = None
+    rejection_reason: str | None = Field(default=None, max_length=1000)
+    payment_state: Literal["not_required", "unpaid", "paid"] | None = None
+    receipt_url: HttpUrl | None = None
 
 
 class StepEvent(BaseModel):
@@ -27,6 +47,7 @@ class StepEvent(BaseModel):
     step: Step
     phone: str
     occurred_at: datetime.datetime
+    details: StepDetails | None = None
 
     @field_validator("phone")
     @classmethod

@@ -10,15 +10,16 @@ from pathlib import Path
 import pydantic
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from twilio.request_validator import RequestValidator
 
 from notifier.api_keys import ApiKey, authenticate
 from notifier.events import StepEvent
 from notifier.phone import InvalidPhone, to_e164
 from notifier.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
-from notifier.store import Recipient
+from notifier.store import Recipient, Status
 from notifier.templates import TemplateError
 from service.errors import error_response
-from service.keys import API_KEYS, INGESTOR, REPLAY_GUARD, SETTINGS, STORE
+from service.keys import API_KEYS, INGESTOR, MIRROR, REPLAY_GUARD, SETTINGS, STORE
 
 OPENAPI = Path(__file__).parent / "openapi.yaml"
 
@@ -90,6 +91,9 @@ async def receive_event(request: web.Request) -> web.Response:
         ingested = await request.app[INGESTOR].ingest(event)
     except TemplateError as e:
         return error_response(422, "unrenderable", str(e))
+    # After the notifications: a failure here answers 500, and the system's retry is then a
+    # duplicate for the notifier but still updates the mirror (which only moves forward).
+    await request.app[MIRROR].apply(event)
     return web.json_response(
         {"duplicate": ingested.duplicate, "notifications": ingested.notification_ids},
         status=200 if ingested.duplicate else 202,
@@ -134,6 +138,32 @@ async def update_recipient(request: web.Request) -> web.Response:
         return error_response(422, "invalid_recipient", _problems(e))
     await request.app[STORE].save_recipient(Recipient(phone, **update.model_dump()))
     return web.json_response({"phone": phone, "saved": True})
+
+
+# Twilio's final message states, and ours.
+TWILIO_RECEIPTS = {
+    "delivered": Status.DELIVERED,
+    "undelivered": Status.PERMANENT_FAILURE,
+    "failed": Status.PERMANENT_FAILURE,
+}
+
+
+@routes.post("/v1/callbacks/twilio")
+async def twilio_receipt(request: web.Request) -> web.Response:
+    """Twilio's status callback, accepted only with a valid X-Twilio-Signature."""
+    settings = request.app[SETTINGS]
+    if not (settings.twilio_auth_token and settings.twilio_status_callback_url):
+        return error_response(404, "not_configured", "Twilio receipts are not configured")
+    params = {key: str(value) for key, value in (await request.post()).items()}
+    validator = RequestValidator(settings.twilio_auth_token.get_secret_value())
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not validator.validate(settings.twilio_status_callback_url, params, signature):
+        return error_response(403, "invalid_signature", "X-Twilio-Signature does not match")
+    status = TWILIO_RECEIPTS.get(params.get("MessageStatus", ""))
+    if status is not None and params.get("MessageSid"):
+        error = f"twilio error {params['ErrorCode']}" if params.get("ErrorCode") else None
+        await request.app[STORE].record_receipt("twilio", params["MessageSid"], status, error)
+    return web.Response(status=204)
 
 
 @routes.get("/v1/notifications/{id}")

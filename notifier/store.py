@@ -203,6 +203,11 @@ class NotificationStore:
             options["connect_args"] = {"server_settings": {"search_path": schema}}
         return cls(create_async_engine(url, **options), schema)
 
+    @property
+    def engine(self) -> AsyncEngine:
+        """The engine, shared with the dossier mirror and lookup audit (same database)."""
+        return self._engine
+
     async def create_schema(self) -> None:
         """Create what is missing: the PostgreSQL schema, then the tables."""
         async with self._engine.begin() as conn:
@@ -368,6 +373,21 @@ class NotificationStore:
         rows = [{"notification_id": i, "sent_by": p, "reference": r[:64]} for i, p, r in sent]
         async with self._engine.begin() as conn:
             await conn.execute(query, rows)
+
+    async def record_receipt(
+        self, provider: str, provider_ref: str, status: str, error: str | None = None
+    ) -> bool:
+        """A provider's delivery receipt: sent → delivered or permanent-failure. A receipt for
+        a message in another state (repeated, or late) changes nothing."""
+        query = (
+            notifications.update()
+            .where(notifications.c.provider == provider)
+            .where(notifications.c.provider_ref == provider_ref)
+            .where(notifications.c.status == Status.SENT)
+            .values(status=status, error=error, updated_at=_now())
+        )
+        async with self._engine.begin() as conn:
+            return (await conn.execute(query)).rowcount == 1
 
     async def retry_later(self, notification_id: str, at: datetime.datetime, error: str) -> None:
         await self.transition(

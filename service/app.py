@@ -13,6 +13,11 @@ import aiohttp
 import redis.asyncio as redis
 from aiohttp import web
 
+from dossiers.limits import AttemptLimiter, MemoryAttemptLimiter, RedisAttemptLimiter
+from dossiers.lookup import DossierLookup
+from dossiers.mirror import MirrorDossierSource
+from dossiers.model import DossierSource
+from dossiers.tthc_client import TthcDossierSource
 from knowledge.records import load_procedures
 from knowledge.search import ProcedureSearch
 from notifier import http as notifier_http
@@ -24,9 +29,19 @@ from notifier.sender import Housekeeping, Sender
 from notifier.store import NotificationStore
 from notifier.templates import Templates
 from notifier.work_queue import MemoryQueue, RedisStreamQueue, WorkQueue
-from service import api
+from service import api, dossier_api
 from service.errors import json_errors
-from service.keys import API_KEYS, INGESTOR, RASA_SESSION, REPLAY_GUARD, SEARCH, SETTINGS, STORE
+from service.keys import (
+    API_KEYS,
+    DOSSIER_LOOKUP,
+    INGESTOR,
+    MIRROR,
+    RASA_SESSION,
+    REPLAY_GUARD,
+    SEARCH,
+    SETTINGS,
+    STORE,
+)
 from service.providers import build_channels
 from service.settings import Settings
 
@@ -89,6 +104,8 @@ async def _notifier(app: web.Application) -> AsyncIterator[None]:
     await store.create_schema()
     queue = await work_queue(settings)
     app[STORE] = store
+    app[MIRROR] = MirrorDossierSource(store.engine)
+    await app[MIRROR].create_schema()
     app[INGESTOR] = ingestor(settings, store, queue)
     app[API_KEYS] = parse_keys(
         settings.notifier_api_keys.get_secret_value() if settings.notifier_api_keys else ""
@@ -106,6 +123,31 @@ async def _notifier(app: web.Application) -> AsyncIterator[None]:
     await store.close()
 
 
+def dossier_source(settings: Settings, mirror: MirrorDossierSource) -> DossierSource:
+    if settings.dossier_source == "tthc":
+        assert settings.tthc_base_url and settings.tthc_api_key  # checked by Settings
+        return TthcDossierSource(
+            settings.tthc_base_url, settings.tthc_api_key.get_secret_value(),
+            timeout_s=settings.tthc_timeout_s,
+        )
+    return mirror
+
+
+async def _dossiers(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    limiter: AttemptLimiter = MemoryAttemptLimiter()
+    client = redis.Redis.from_url(settings.redis_url) if settings.redis_url else None
+    if client is not None:
+        limiter = RedisAttemptLimiter(client, f"{settings.notifier_stream}:lookups")
+    source = dossier_source(settings, app[MIRROR])
+    app[DOSSIER_LOOKUP] = DossierLookup(source, limiter, app[STORE].engine)
+    await app[DOSSIER_LOOKUP].create_schema()
+    yield
+    await source.close()
+    if client is not None:
+        await client.aclose()
+
+
 async def _index(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC_DIR / "index.html")
 
@@ -113,8 +155,9 @@ async def _index(request: web.Request) -> web.FileResponse:
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[json_errors], client_max_size=256 * 1024)
     app[SETTINGS] = settings
-    app.cleanup_ctx.extend([_knowledge, _rasa_session, _notifier])
+    app.cleanup_ctx.extend([_knowledge, _rasa_session, _notifier, _dossiers])
     app.add_routes(api.routes)
+    app.add_routes(dossier_api.routes)
     app.add_routes(notifier_http.routes)
     app.router.add_get("/", _index)
     app.router.add_static("/static", STATIC_DIR)

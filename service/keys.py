@@ -5,6 +5,8 @@ from __future__ import annotations
 import aiohttp
 from aiohttp import web
 
+from dossiers.lookup import DossierLookup
+from dossiers.mirror import MirrorDossierSource
 from knowledge.search import ProcedureSearch
 from notifier.api_keys import ApiKey
 from notifier.ingest import Ingestor
@@ -19,3 +21,5 @@ STORE = web.AppKey("store", NotificationStore)
 INGESTOR = web.AppKey("ingestor", Ingestor)
 API_KEYS = web.AppKey("api_keys", list[ApiKey])
 REPLAY_GUARD = web.AppKey("replay_guard", ReplayGuard)
+MIRROR = web.AppKey("mirror", MirrorDossierSource)
+DOSSIER_LOOKUP = web.AppKey("dossier_lookup", DossierLookup)

@@ -23,7 +23,7 @@ def _sms_provider(name: str, settings: Settings, brandname: str) -> Provider:
         return TwilioSmsProvider(
             settings.twilio_account_sid, settings.twilio_auth_token.get_secret_value(),
             brandname, settings.twilio_messaging_service_sid, settings.twilio_api_base_url,
-            timeout,
+            timeout, settings.twilio_status_callback_url,
         )
     if name == "brandname":
         assert settings.brandname_api_key and settings.brandname_secret_key

@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     notifier_stalled_after_s: float = 120.0  # a notification in `sending` this long is retried
     notifier_lost_after_s: float = 60.0  # one `queued` this long is queued again (Redis lost it)
 
+    # Shared by our service and the action server for internal calls (dossier lookups).
+    internal_api_token: SecretStr | None = None
+    dossier_source: Literal["mirror", "tthc"] = "mirror"  # mirror: kept by the step events
+    tthc_base_url: str | None = None  # the city's TTHC system (docs/tthc-contract.md)
+    tthc_api_key: SecretStr | None = None
+    tthc_timeout_s: float = 3.0
+
     notifier_events_secret: SecretStr | None = None  # HMAC key shared with the TTHC system
     notifier_event_max_age_s: int = 300
 
@@ -62,6 +69,9 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr | None = None
     twilio_messaging_service_sid: str | None = None  # used instead of the brandname when set
     twilio_api_base_url: str = "https://api.twilio.com"
+    # Our public URL of POST /v1/callbacks/twilio, exactly as Twilio will call it (the signature
+    # covers it); unset: no delivery receipts, messages stay `sent`.
+    twilio_status_callback_url: str | None = None
     brandname_api_base_url: str = "https://rest.esms.vn"
     brandname_api_key: str | None = None
     brandname_secret_key: SecretStr | None = None
@@ -83,6 +93,8 @@ class Settings(BaseSettings):
         for name in self.sms_weights:
             if not all(needs.get(name, ())):
                 raise SettingsError(f"SMS provider {name} is missing its credentials (README)")
+        if self.dossier_source == "tthc" and not (self.tthc_base_url and self.tthc_api_key):
+            raise SettingsError("DOSSIER_SOURCE=tthc needs TTHC_BASE_URL and TTHC_API_KEY")
         if self.push_provider == "fcm" and not self.fcm_service_account_file:
             raise SettingsError("PUSH_PROVIDER=fcm needs FCM_SERVICE_ACCOUNT_FILE")
         return self

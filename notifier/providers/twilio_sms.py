@@ -27,6 +27,7 @@ class TwilioSmsProvider(Provider):
         messaging_service_sid: str | None,
         api_base_url: str,
         timeout_s: float,
+        status_callback_url: str | None = None,
     ) -> None:
         super().__init__(timeout_s)
         self._http = AsyncTwilioHttpClient()
@@ -35,16 +36,19 @@ class TwilioSmsProvider(Provider):
         self._client.api.base_url = api_base_url
         self._sender = sender
         self._messaging_service_sid = messaging_service_sid
+        self._status_callback_url = status_callback_url
 
     async def _send(self, message: OutgoingMessage) -> str:
-        origin = (
+        options: dict[str, str | None] = (
             {"messaging_service_sid": self._messaging_service_sid}
             if self._messaging_service_sid
             else {"from_": self._sender}
         )
+        if self._status_callback_url:
+            options["status_callback"] = self._status_callback_url
         try:
             sent = await self._client.messages.create_async(
-                to=message.to, body=message.body, **origin
+                to=message.to, body=message.body, **options
             )
         except TwilioRestException as e:
             if e.status == 429 or e.status >= 500:

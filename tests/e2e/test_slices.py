@@ -97,9 +97,12 @@ def test_empty_and_huge_messages_get_a_clear_answer(bot: Bot, service: Service) 
         assert all("<script>" not in r["text"] for r in replies)
 
 
-def post_event(service: Service, event: dict[str, Any], secret: str = EVENTS_SECRET) -> Any:
+def post_event(
+    service: Service, event: dict[str, Any], secret: str = EVENTS_SECRET, delivery: int = 0
+) -> Any:
+    """Each delivery is signed anew, `delivery` seconds on: a re-delivery, not a replay."""
     body = json.dumps(event).encode()
-    timestamp = int(time.time())
+    timestamp = int(time.time()) + delivery
     return requests.post(
         f"{service.url}/v1/events",
         data=body,
@@ -141,7 +144,7 @@ def test_a_step_event_is_sent_as_sms_and_recorded(
     [sms] = fake.sent_to(phone)
     assert dossier in sms["body"] and "Cap Phieu ly lich tu phap" in sms["body"]
 
-    repeated = post_event(service, event)
+    repeated = post_event(service, event, delivery=1)
     assert repeated.status_code == 200 and repeated.json()["duplicate"] is True
     time.sleep(0.5)
     assert len(fake.sent_to(phone)) == 1

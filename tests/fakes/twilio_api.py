@@ -7,6 +7,7 @@ records what it accepted. `fail_next` makes it answer the next requests with giv
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime
 import threading
@@ -14,7 +15,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
+from twilio.request_validator import RequestValidator
 
 
 @dataclass
@@ -23,6 +26,8 @@ class FakeTwilio:
     auth_token: str = "test-auth-token"
     messages: list[dict[str, Any]] = field(default_factory=list)
     fail_next: list[int] = field(default_factory=list)
+    outcomes: dict[str, str] = field(default_factory=dict)  # final status by phone; delivered
+    _callbacks: set[asyncio.Task[None]] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def app(self) -> web.Application:
@@ -81,4 +86,25 @@ class FakeTwilio:
         }
         with self._lock:
             self.messages.append(message)
+        callback = form.get("StatusCallback")
+        if callback:
+            task = asyncio.create_task(self._report(str(callback), message))
+            self._callbacks.add(task)
+            task.add_done_callback(self._callbacks.discard)
         return web.json_response(message, status=201)
+
+    async def _report(self, url: str, message: dict[str, Any]) -> None:
+        """What Twilio does next: POST the final status to the StatusCallback URL, signed with
+        X-Twilio-Signature (HMAC-SHA1 of the URL and the sorted parameters, key = auth token)."""
+        await asyncio.sleep(0.05)
+        status = self.outcomes.get(message["to"], "delivered")
+        params = {"MessageSid": message["sid"], "MessageStatus": status,
+                  "AccountSid": self.account_sid, "To": message["to"]}
+        if status in ("undelivered", "failed"):
+            params["ErrorCode"] = "30003"
+        signature = RequestValidator(self.auth_token).compute_signature(url, params)
+        headers = {"X-Twilio-Signature": signature}
+        async with aiohttp.ClientSession() as session, session.post(
+            url, data=params, headers=headers
+        ) as response:
+            response.raise_for_status()

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import redis.asyncio as redis
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 
 from notifier.events import StepEvent
 from notifier.sender import Housekeeping, Sender
@@ -201,3 +201,29 @@ async def test_work_dropped_by_a_restarted_redis_is_queued_again(
     assert set(statuses) == {"sent"}
     sent = [(m["to"], m["body"]) for m in fakes[0].messages]
     assert len(sent) == 20 == len(set(sent))  # each once
+
+
+async def test_twilio_receipts_mark_messages_delivered_or_failed(
+    backend: Backend, tmp_path: Path, fakes: Any, aiohttp_client: Any, unused_tcp_port: int
+) -> None:
+    twilio = fakes[0]
+    port = unused_tcp_port
+    callback = f"http://127.0.0.1:{port}/v1/callbacks/twilio"
+    settings = gateway_settings(backend, tmp_path, fakes, twilio_status_callback_url=callback)
+    client = await aiohttp_client(TestServer(create_app(settings), port=port))
+    twilio.outcomes["+84912345679"] = "undelivered"
+    delivered = await post_event(client, step_event(step="result_ready"))
+    failed = await post_event(
+        client, step_event(event_id="evt-2", step="result_ready", phone="0912345679",
+                           dossier_code="000.00.12.H26-251120-0002"),
+    )
+    [delivered_id] = (await delivered.json())["notifications"]
+    [failed_id] = (await failed.json())["notifications"]
+    await wait_for_status(client, delivered_id, "delivered")
+    await wait_for_status(client, failed_id, "permanent-failure")
+
+    forged = await client.post(
+        "/v1/callbacks/twilio", data={"MessageSid": "SM1", "MessageStatus": "delivered"},
+        headers={"X-Twilio-Signature": "Zm9yZ2Vk"},
+    )
+    assert forged.status == 403
