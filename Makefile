@@ -28,6 +28,7 @@ export ACTION_PORT ?= 5055
 export SERVICE_PORT ?= 8000
 export ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
 export RASA_URL ?= http://127.0.0.1:$(RASA_PORT)
+export DVC_SERVICE_URL ?= http://127.0.0.1:$(SERVICE_PORT)
 export DATA_DIR ?= $(CURDIR)/var
 export PYTHONPATH := $(CURDIR)
 export RASA_BIN := $(RASA_VENV)/bin/rasa

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dossiers.model import Dossier, DossierStatus, PaymentState
 from notifier.events import StepEvent
+from notifier.store import insert_new
 
 metadata = sa.MetaData()
 
@@ -50,19 +51,17 @@ class MirrorDossierSource:
             occurred_at=event.occurred_at,
         )
         async with self._engine.begin() as conn:
+            inserted = await conn.execute(insert_new(self._engine, mirror).values(**row))
+            if inserted.rowcount:
+                return True
+            # Known already: move it forward, unless it holds this state or a later one.
             updated = await conn.execute(
                 mirror.update()
                 .where(mirror.c.code == event.dossier_code)
                 .where(mirror.c.occurred_at < event.occurred_at)
                 .values(**row)
             )
-            if updated.rowcount:
-                return True
-            exists = await conn.execute(sa.select(mirror.c.code).filter_by(code=event.dossier_code))
-            if exists.first():
-                return False  # the row holds this state or a later one
-            await conn.execute(mirror.insert().values(**row))
-            return True
+            return bool(updated.rowcount)
 
     async def get(self, code: str) -> Dossier | None:
         async with self._engine.connect() as conn:

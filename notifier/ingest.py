@@ -90,10 +90,12 @@ class Ingestor:
                 results = await self._record(batch)
             except Exception as e:  # the database is down: every caller hears it
                 for pending in batch:
-                    pending.done.set_exception(e)
+                    if not pending.done.done():  # a caller whose client left is cancelled
+                        pending.done.set_exception(e)
                 continue
             for pending, result in zip(batch, results, strict=True):
-                pending.done.set_result(result)
+                if not pending.done.done():
+                    pending.done.set_result(result)
 
     async def _record(self, batch: list[_Pending]) -> list[Ingested]:
         now = _now()

@@ -177,6 +177,14 @@ def _rows(
     ]
 
 
+def insert_new(engine: AsyncEngine, table: sa.Table) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING, in the engine's dialect: a duplicate is normal for our
+    callers, and must not abort the transaction as an error would on PostgreSQL."""
+    if engine.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()
+
+
 def _key(event: StepEvent) -> tuple[str, str]:
     return event.dossier_code, event.step.value
 
@@ -289,11 +297,7 @@ class NotificationStore:
             )
 
     def _insert_new(self, table: sa.Table) -> Any:
-        """INSERT … ON CONFLICT DO NOTHING, in the dialect at hand: a duplicate is normal here,
-        and must not abort the transaction as an error would on PostgreSQL."""
-        if self._engine.dialect.name == "postgresql":
-            return postgresql.insert(table).on_conflict_do_nothing()
-        return sqlite.insert(table).on_conflict_do_nothing()
+        return insert_new(self._engine, table)
 
     async def _store_messages(
         self, conn: Any, key: str, template: str, messages: Sequence[NewNotification],

@@ -81,10 +81,12 @@ async def chat(request: web.Request) -> web.Response:
     if len(message) > MAX_CHAT_CHARS:
         return _bot_says(TOO_LONG.format(limit=f"{MAX_CHAT_CHARS:,}".replace(",", ".")))
     url = f"{request.app[SETTINGS].rasa_url}/webhooks/rest/webhook"
+    # The resident's address goes with the message: the dossier lookup limits attempts by it.
+    # (Behind a reverse proxy, request.remote is the proxy's unless forwarded headers are used.)
+    forwarded = {"sender": sender, "message": message,
+                 "metadata": {"source_address": request.remote}}
     try:
-        async with request.app[RASA_SESSION].post(
-            url, json={"sender": sender, "message": message}
-        ) as response:
+        async with request.app[RASA_SESSION].post(url, json=forwarded) as response:
             response.raise_for_status()
             replies = await response.json()
     except (aiohttp.ClientError, TimeoutError) as e:

@@ -26,6 +26,7 @@ from tests.fakes.twilio_api import FakeTwilio
 
 ROOT = Path(__file__).parents[2]
 EVENTS_SECRET = "e2e-events-secret"
+INTERNAL_TOKEN = "e2e-internal-token-0123456789"
 START_TIMEOUT_S = 240
 
 
@@ -79,6 +80,7 @@ def wait_until_ready(process: Process, url: str) -> None:
 class Bot:
     rasa_url: str
     action_url: str
+    lookup_port: int  # where the action server asks for dossier lookups (see `dossier_service`)
 
 
 @pytest.fixture(scope="session")
@@ -92,11 +94,13 @@ def bot(logs: Path) -> Iterator[Bot]:
     rasa_bin, model = os.environ.get("RASA_BIN"), os.environ.get("RASA_MODEL")
     if not (rasa_bin and model and Path(model).exists()):
         pytest.fail("RASA_BIN and RASA_MODEL must name Rasa and a trained model: run `make test`")
-    action_port, rasa_port = free_port(), free_port()
+    action_port, rasa_port, lookup_port = free_port(), free_port(), free_port()
     actions = start(
         "actions",
         [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
-        {}, logs,
+        {"DVC_SERVICE_URL": f"http://127.0.0.1:{lookup_port}",
+         "INTERNAL_API_TOKEN": INTERNAL_TOKEN},
+        logs,
     )
     rasa = start(
         "rasa",
@@ -108,7 +112,7 @@ def bot(logs: Path) -> Iterator[Bot]:
     try:
         wait_until_ready(actions, f"http://127.0.0.1:{action_port}/health")
         wait_until_ready(rasa, f"http://127.0.0.1:{rasa_port}/status")
-        yield Bot(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}")
+        yield Bot(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{action_port}", lookup_port)
     finally:
         rasa.stop()
         actions.stop()
@@ -163,3 +167,26 @@ def service(
         process.stop()
         if backend.database_url:
             asyncio.run(drop_schema(backend.database_url, env["DATABASE_SCHEMA"]))
+
+
+@pytest.fixture(scope="session")
+def dossier_service(
+    bot: Bot, logs: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Service]:
+    """Our service (embedded defaults) on the port the action server asks for dossier lookups:
+    the whole path web chat → Rasa → action server → our lookup → the mirror of step events."""
+    env = {
+        "SERVICE_PORT": str(bot.lookup_port),
+        "RASA_URL": bot.rasa_url,
+        "DATA_DIR": str(tmp_path_factory.mktemp("data-dossiers")),
+        "NOTIFIER_EVENTS_SECRET": EVENTS_SECRET,
+        "INTERNAL_API_TOKEN": INTERNAL_TOKEN,
+        "DATABASE_URL": "",
+        "REDIS_URL": "",
+    }
+    process = start("service-dossiers", [sys.executable, "-m", "service"], env, logs)
+    try:
+        wait_until_ready(process, f"http://127.0.0.1:{bot.lookup_port}/health")
+        yield Service(f"http://127.0.0.1:{bot.lookup_port}", BACKENDS[0])
+    finally:
+        process.stop()

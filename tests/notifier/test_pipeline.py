@@ -8,6 +8,7 @@ import asyncio
 import io
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -128,15 +129,16 @@ async def test_a_provider_error_is_retried(client: TestClient, twilio: tuple[Fak
 @pytest.mark.parametrize(
     ("headers", "reason"),
     [
-        ({}, "missing"),
-        (signed(b"{}", secret="wrong"), "does not match"),
-        (signed(b"x", timestamp=int(time.time()) - 3600), "from now"),
+        (lambda: {}, "missing"),
+        (lambda: signed(b"{}", secret="wrong"), "does not match"),
+        (lambda: signed(b"x", timestamp=int(time.time()) - 3600), "from now"),
     ],
 )
 async def test_unsigned_or_badly_signed_events_are_refused(
-    client: TestClient, headers: dict[str, str], reason: str
+    client: TestClient, headers: Callable[[], dict[str, str]], reason: str
 ) -> None:
-    response = await client.post("/v1/events", data=json.dumps(step_event()), headers=headers)
+    # Signed when the test runs, not when it is collected: a slow run must not make them stale.
+    response = await client.post("/v1/events", data=json.dumps(step_event()), headers=headers())
     assert response.status == 401
     error = (await response.json())["error"]
     assert error["code"] == "invalid_signature" and reason in error["message"]
