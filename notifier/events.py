@@ -16,10 +16,13 @@ class Step(str, Enum):
     status of the same name in dossiers.model.DossierStatus."""
 
     RECEIVED = "received"
+    IN_PROGRESS = "in_progress"
     SUPPLEMENT_REQUIRED = "supplement_required"
+    PAUSED = "paused"
     RESULT_READY = "result_ready"
     RETURNED = "returned"
     LATE = "late"
+    REJECTED = "rejected"
 
 
 class StepDetails(BaseModel):

@@ -1,6 +1,6 @@
 """Dossier status end to end: web chat → our service → Rasa → action server → our lookup →
-the mirror kept by signed step events. Every status a step event can set, with and without the
-code in the first message, and with a wrong verification."""
+the mirror kept by signed step events. Every status, with and without the code in the first
+message, with a wrong verification and a malformed code."""
 
 from __future__ import annotations
 
@@ -19,6 +19,12 @@ PHONE = "0912 345 678"
 # What each step's answer must say, in the residents' words (dossiers/wording.py).
 STATUS_WORDS = {
     "received": ("mới được tiếp nhận", {"due_date": "2026-12-15"}, "15/12/2026"),
+    "in_progress": ("đang được xử lý tại UBND phường Ba Đình",
+                    {"handling_body": "UBND phường Ba Đình", "due_date": "2026-12-18"},
+                    "18/12/2026"),
+    "paused": ("tạm dừng", {}, "1900 1009"),
+    "rejected": ("không được giải quyết", {"rejection_reason": "Hồ sơ thiếu chữ ký"},
+                 "Hồ sơ thiếu chữ ký"),
     "supplement_required": ("cần bổ sung", {"missing_documents": ["Tờ khai có chữ ký"],
                                             "supplement_deadline": "2026-12-09"}, "09/12/2026"),
     "result_ready": ("đã có kết quả, đang chờ trả", {}, "nơi đã nộp"),
