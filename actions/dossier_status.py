@@ -1,4 +1,5 @@
-"""Dossier status in conversation: a form for the code and the verification, then the lookup.
+"""Dossier status in conversation: a form for the code and the verification, the lookup, and
+the offer to subscribe to the dossier's notifications.
 
 The lookup itself runs in our service (`POST /api/v1/dossiers/lookup`), which holds the
 dossier source, the attempt limits and the audit; this module only collects and checks what the
@@ -26,9 +27,14 @@ logger = logging.getLogger(__name__)
 TOKEN_HEADER = "X-Internal-Token"
 LOOKUP_TIMEOUT_S = 15.0  # the service's own source calls give up well before this
 DIGITS_ONLY = "Bạn vui lòng nhập đúng 4 chữ số cuối của số điện thoại đã khai khi nộp hồ sơ."
-AFTER_FOUND = (
-    "Bạn sẽ nhận tin nhắn ở mỗi bước xử lý tiếp theo của hồ sơ này; cài ứng dụng iHanoi để "
-    "nhận thông báo ngay trên điện thoại."
+SUBSCRIBE_OFFER = "Bạn có muốn nhận tin nhắn ở mỗi bước xử lý tiếp theo của hồ sơ này không?"
+SUBSCRIBE_BUTTONS = [
+    {"title": "Nhận thông báo", "payload": "/subscribe_dossier"},
+    {"title": "Không cần", "payload": "/deny"},
+]
+LOOK_UP_FIRST = (
+    "Để đăng ký nhận thông báo, bạn tra cứu hồ sơ trước: cho tôi mã hồ sơ và 4 số cuối số điện "
+    "thoại đã khai khi nộp."
 )
 _CODE_LIKE = re.compile(r"[0-9A-Za-z.\-\s]*\d[0-9A-Za-z.\-\s]*")
 _DIGIT_GROUP = re.compile(r"\d[\d .]*\d|\d")
@@ -88,7 +94,8 @@ class ValidateDossierStatusForm(FormValidationAction):
 
 
 class ActionCheckDossierStatus(Action):
-    """Ask our service, tell the answer, and forget the code and digits for the next question."""
+    """Ask our service and tell the answer. The form's code and digits are cleared for the next
+    question; after a verified answer they are kept aside for the subscription offer."""
 
     def name(self) -> str:
         return "action_check_dossier_status"
@@ -96,30 +103,54 @@ class ActionCheckDossierStatus(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        metadata = tracker.latest_message.get("metadata") or {}
-        request = {
-            "code": tracker.get_slot("dossier_code") or "",
-            "last_digits": tracker.get_slot("phone_last4") or "",
-            "conversation": tracker.sender_id,
-            "source_address": metadata.get("source_address"),
-        }
-        outcome, answer = await _lookup(request)
+        code, digits = tracker.get_slot("dossier_code"), tracker.get_slot("phone_last4")
+        outcome, answer = await _call("lookup", _request(tracker, code, digits))
         dispatcher.utter_message(text=answer)
+        events: list[EventType] = [SlotSet("dossier_code", None), SlotSet("phone_last4", None)]
         if outcome == Outcome.FOUND.value:
-            dispatcher.utter_message(text=AFTER_FOUND)
-        return [SlotSet("dossier_code", None), SlotSet("phone_last4", None)]
+            dispatcher.utter_message(text=SUBSCRIBE_OFFER, buttons=SUBSCRIBE_BUTTONS)
+            events += [SlotSet("subscription_code", code), SlotSet("subscription_digits", digits)]
+        return events
 
 
-async def _lookup(request: dict[str, Any]) -> tuple[str, str]:
+class ActionSubscribeDossier(Action):
+    """Turn on SMS for the dossier just looked up (our service verifies the pair again)."""
+
+    def name(self) -> str:
+        return "action_subscribe_dossier"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        code = tracker.get_slot("subscription_code")
+        digits = tracker.get_slot("subscription_digits")
+        if not (code and digits):
+            dispatcher.utter_message(text=LOOK_UP_FIRST)
+            return []
+        _, answer = await _call("subscribe", _request(tracker, code, digits))
+        dispatcher.utter_message(text=answer)
+        return [SlotSet("subscription_code", None), SlotSet("subscription_digits", None)]
+
+
+def _request(tracker: Tracker, code: Any, digits: Any) -> dict[str, Any]:
+    metadata = tracker.latest_message.get("metadata") or {}
+    return {
+        "code": code or "", "last_digits": digits or "", "conversation": tracker.sender_id,
+        "source_address": metadata.get("source_address"),
+        "asker_phone": metadata.get("caller_phone"),
+    }
+
+
+async def _call(endpoint: str, request: dict[str, Any]) -> tuple[str, str]:
     headers = {TOKEN_HEADER: os.environ.get("INTERNAL_API_TOKEN", "")}
     timeout = aiohttp.ClientTimeout(total=LOOKUP_TIMEOUT_S)
     try:
         async with aiohttp.ClientSession(timeout=timeout) as session, session.post(
-            f"{service_url()}/api/v1/dossiers/lookup", json=request, headers=headers
+            f"{service_url()}/api/v1/dossiers/{endpoint}", json=request, headers=headers
         ) as response:
             response.raise_for_status()
             body = await response.json()
             return str(body["outcome"]), str(body["answer"])
     except (aiohttp.ClientError, TimeoutError, KeyError, ValueError) as e:
-        logger.warning("dossier lookup failed: %r", e)
+        logger.warning("dossier %s failed: %r", endpoint, e)
         return Outcome.UNAVAILABLE.value, ANSWERS[Outcome.UNAVAILABLE]

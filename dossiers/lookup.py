@@ -1,14 +1,15 @@
 """Looking up a dossier for a resident: check the code, limit attempts, verify, audit, answer.
 
 A dossier is shown only to whoever gives its code and the last 4 digits of the applicant's phone.
-A wrong pair gets exactly the answer an unknown code gets, and failed attempts are counted per
-conversation, per source address and per dossier code, so that neither guessing codes nor
-guessing the digits of one code gets far. Every lookup is audited, phone numbers masked.
+A wrong pair gets exactly the answer an unknown code gets. Failed attempts are counted per
+conversation, source address and caller phone, and per dossier code, so that neither guessing
+codes nor guessing the digits of one code gets far. Every lookup is audited, phones masked.
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import hmac
 import logging
 import re
@@ -19,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from dossiers.limits import AttemptLimiter
-from dossiers.model import DossierSource, SourceUnavailable
+from dossiers.model import Dossier, DossierSource, SourceUnavailable
 from dossiers.wording import HOTLINE, status_answer
 from notifier.phone import mask
 
@@ -69,10 +70,29 @@ audit = sa.Table(
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("conversation", sa.String(200), nullable=False),
     sa.Column("source_address", sa.String(64), nullable=True),
+    sa.Column("asker_phone", sa.String(20), nullable=True),  # masked
+    sa.Column("action", sa.String(20), nullable=False),  # lookup, subscribe
     sa.Column("code", sa.String(64), nullable=False),
     sa.Column("outcome", sa.String(20), nullable=False),
     sa.Column("applicant_phone", sa.String(20), nullable=True),  # masked
 )
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who asks: the conversation, and where the channel knows them, the address they come from
+    and their phone (an IVR caller id). Failed attempts are counted for each."""
+
+    conversation: str
+    source_address: str | None = None
+    phone: str | None = None
+
+    def limit_keys(self) -> list[str]:
+        keys = [f"conversation:{self.conversation}"]
+        keys += [f"address:{self.source_address}"] if self.source_address else []
+        if self.phone:  # hashed: the limiter's keys must not be a list of residents' numbers
+            keys.append(f"phone:{hashlib.sha256(self.phone.encode()).hexdigest()[:24]}")
+        return keys
 
 
 @dataclass(frozen=True)
@@ -96,43 +116,47 @@ class DossierLookup:
         async with self._engine.begin() as conn:
             await conn.run_sync(audit.metadata.create_all)
 
-    async def lookup(
-        self, raw_code: str, last_digits: str, conversation: str, source_address: str | None
-    ) -> Lookup:
+    async def lookup(self, raw_code: str, last_digits: str, asker: Asker) -> Lookup:
+        """The answer to show: the status for a verified asker, else a polite refusal."""
+        result, dossier = await self.verify(raw_code, last_digits, asker, action="lookup")
+        return Lookup(Outcome.FOUND, status_answer(dossier)) if dossier else result
+
+    async def verify(
+        self, raw_code: str, last_digits: str, asker: Asker, action: str
+    ) -> tuple[Lookup, Dossier | None]:
+        """The dossier if the code and digits match, within the attempt limits; audited."""
         code = canonical_code(raw_code)
         match = CODE.match(code)
         if not match:
-            return await self._done(Outcome.MALFORMED, code, conversation, source_address)
+            return await self._done(Outcome.MALFORMED, code, asker, action), None
         if match.group(2) != HANOI:
-            return await self._done(Outcome.OTHER_PROVINCE, code, conversation, source_address)
-        keys = [f"conversation:{conversation}", f"code:{code}"]
-        keys += [f"address:{source_address}"] if source_address else []
+            return await self._done(Outcome.OTHER_PROVINCE, code, asker, action), None
+        keys = [*asker.limit_keys(), f"code:{code}"]
         if not await self._limiter.allowed(keys):
-            return await self._done(Outcome.LIMITED, code, conversation, source_address)
+            return await self._done(Outcome.LIMITED, code, asker, action), None
         try:
             dossier = await self._source.get(code)
         except SourceUnavailable:
             logger.warning("dossier source unavailable for code=%s", code)
-            return await self._done(Outcome.UNAVAILABLE, code, conversation, source_address)
+            return await self._done(Outcome.UNAVAILABLE, code, asker, action), None
         digits = re.sub(r"\D", "", last_digits)
         # Compared even when the code is unknown, so that both failures take the same path.
         expected = dossier.applicant_phone[-4:] if dossier else "----"
         if dossier is None or len(digits) != 4 or not hmac.compare_digest(digits, expected):
             await self._limiter.failed(keys)
-            return await self._done(Outcome.NO_MATCH, code, conversation, source_address)
-        return await self._done(
-            Outcome.FOUND, code, conversation, source_address,
-            answer=status_answer(dossier), phone=dossier.applicant_phone,
-        )
+            return await self._done(Outcome.NO_MATCH, code, asker, action), None
+        found = await self._done(Outcome.FOUND, code, asker, action, dossier.applicant_phone)
+        return found, dossier
 
     async def _done(
-        self, outcome: Outcome, code: str, conversation: str, source_address: str | None,
-        answer: str | None = None, phone: str | None = None,
+        self, outcome: Outcome, code: str, asker: Asker, action: str, phone: str | None = None
     ) -> Lookup:
         async with self._engine.begin() as conn:
             await conn.execute(audit.insert().values(
-                at=datetime.datetime.now(datetime.timezone.utc), conversation=conversation[:200],
-                source_address=source_address, code=code[:64], outcome=outcome.value,
+                at=datetime.datetime.now(datetime.timezone.utc),
+                conversation=asker.conversation[:200], source_address=asker.source_address,
+                asker_phone=mask(asker.phone) if asker.phone else None, action=action,
+                code=code[:64], outcome=outcome.value,
                 applicant_phone=mask(phone) if phone else None,
             ))
-        return Lookup(outcome, answer or ANSWERS[outcome])
+        return Lookup(outcome, ANSWERS.get(outcome, ""))

@@ -45,10 +45,6 @@ class FailoverProvider:
         self._cooldown_s = cooldown_s
         self._random = rng or random.Random()
 
-    @property
-    def names(self) -> list[str]:
-        return [c.provider.name for c in self._circuits]
-
     async def deliver(self, message: OutgoingMessage) -> Sent:
         circuit = self._pick()
         try:

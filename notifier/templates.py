@@ -87,9 +87,6 @@ class Templates:
         except KeyError:
             raise TemplateError(f"no template named {name!r}") from None
 
-    def names(self) -> list[str]:
-        return sorted(self._templates)
-
     def render(self, name: str, channel: str, values: dict[str, str]) -> Rendered:
         """The text of template `name` for `channel`; a long value is shortened so that an SMS
         fits two segments. TemplateError names what is wrong."""

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from dossiers.limits import AttemptLimiter, MemoryAttemptLimiter, RedisAttemptLimiter
-from dossiers.lookup import ANSWERS, DossierLookup, Outcome, audit
+from dossiers.lookup import ANSWERS, Asker, DossierLookup, Outcome, audit
 from dossiers.mirror import MirrorDossierSource
 from dossiers.model import Dossier, SourceUnavailable
 from notifier.events import StepEvent
@@ -88,7 +88,7 @@ async def test_a_verified_resident_gets_the_status(
 ) -> None:
     await mirror.apply(event("supplement_required", 5, missing_documents=["Tờ khai (bản chính)"],
                              supplement_deadline="2026-11-27"))
-    found = await lookup.lookup("000.00.12.h26-251120-0001 ", "5678", "conv-1", "10.0.0.1")
+    found = await lookup.lookup("000.00.12.h26-251120-0001 ", "5678", Asker("conv-1", "10.0.0.1"))
     assert found.outcome is Outcome.FOUND
     assert "Tờ khai (bản chính)" in found.answer and "27/11/2026" in found.answer
     assert "0912345678" not in found.answer
@@ -101,8 +101,8 @@ async def test_a_wrong_pair_and_an_unknown_code_get_the_same_answer(
     mirror: MirrorDossierSource, lookup: DossierLookup
 ) -> None:
     await mirror.apply(event("received", 0))
-    wrong_digits = await lookup.lookup(CODE, "1234", "conv-2", None)
-    unknown = await lookup.lookup("000.00.12.H26-251120-0002", "5678", "conv-3", None)
+    wrong_digits = await lookup.lookup(CODE, "1234", Asker("conv-2", None))
+    unknown = await lookup.lookup("000.00.12.H26-251120-0002", "5678", Asker("conv-3", None))
     assert wrong_digits == unknown
     assert wrong_digits.answer == ANSWERS[Outcome.NO_MATCH]
 
@@ -115,7 +115,7 @@ async def test_a_wrong_pair_and_an_unknown_code_get_the_same_answer(
 async def test_malformed_and_other_province_codes_are_explained(
     lookup: DossierLookup, code: str, outcome: Outcome
 ) -> None:
-    result = await lookup.lookup(code, "5678", "conv-4", None)
+    result = await lookup.lookup(code, "5678", Asker("conv-4", None))
     assert result.outcome is outcome
     assert ("000.00.12.H26-250721-0001" in result.answer) == (outcome is Outcome.MALFORMED)
 
@@ -133,7 +133,7 @@ async def test_an_unavailable_source_is_an_honest_try_again(
 ) -> None:
     service = DossierLookup(BrokenSource(), limiter, engine)
     await service.create_schema()
-    result = await service.lookup(CODE, "5678", "conv-5", None)
+    result = await service.lookup(CODE, "5678", Asker("conv-5"))
     assert result.outcome is Outcome.UNAVAILABLE and "1900 1009" in result.answer
 
 
@@ -152,7 +152,7 @@ async def test_enumerating_a_thousand_codes_reveals_nothing(
         await mirror.apply(event("received", 0).model_copy(update={"dossier_code": code}))
     answers = [
         await lookup.lookup(code, f"{rng.randrange(10_000):04d}",
-                            "bot" if conversations == "one" else f"conv-{n}", "203.0.113.9")
+                            Asker("bot" if conversations == "one" else f"conv-{n}", "203.0.113.9"))
         for n, code in enumerate(codes)
     ]
     outcomes = [a.outcome for a in answers]

@@ -27,6 +27,7 @@ from tests.fakes.twilio_api import FakeTwilio
 ROOT = Path(__file__).parents[2]
 EVENTS_SECRET = "e2e-events-secret"
 INTERNAL_TOKEN = "e2e-internal-token-0123456789"
+API_KEY = "e2e:live:e2e-api-secret-0123456789"
 START_TIMEOUT_S = 240
 
 
@@ -181,6 +182,9 @@ def dossier_service(
         "DATA_DIR": str(tmp_path_factory.mktemp("data-dossiers")),
         "NOTIFIER_EVENTS_SECRET": EVENTS_SECRET,
         "INTERNAL_API_TOKEN": INTERNAL_TOKEN,
+        "NOTIFIER_API_KEYS": API_KEY,
+        "QUIET_HOURS_START": "00:00",
+        "QUIET_HOURS_END": "00:00",
         "DATABASE_URL": "",
         "REDIS_URL": "",
     }

@@ -8,9 +8,11 @@ import uuid
 from typing import Any
 
 import pytest
+import requests
 
 from dossiers.lookup import ANSWERS, EXPECTED_FORMAT, Outcome
-from tests.e2e.conftest import Service
+from service.dossier_api import SUBSCRIBED
+from tests.e2e.conftest import API_KEY, Service
 from tests.e2e.test_slices import chat, post_event
 
 pytestmark = pytest.mark.e2e
@@ -34,14 +36,20 @@ STATUS_WORDS = {
 }
 
 
-def new_dossier(service: Service, step: str, details: dict[str, Any]) -> str:
-    code = f"000.00.12.H26-251202-{uuid.uuid4().int % 10_000:04d}"
+def step(service: Service, code: str, name: str, details: dict[str, Any], hour: int = 9) -> Any:
     event = {
         "event_id": uuid.uuid4().hex, "dossier_code": code, "procedure": "Đăng ký khai sinh",
-        "step": step, "phone": PHONE, "occurred_at": "2026-12-02T09:00:00+07:00",
+        "step": name, "phone": PHONE, "occurred_at": f"2026-12-02T{hour:02d}:00:00+07:00",
         "details": details,
     }
-    assert post_event(service, event).status_code == 202
+    response = post_event(service, event)
+    assert response.status_code == 202, response.text
+    return response.json()
+
+
+def new_dossier(service: Service, name: str, details: dict[str, Any]) -> str:
+    code = f"000.00.12.H26-251202-{uuid.uuid4().int % 10_000:04d}"
+    step(service, code, name, details)
     return code
 
 
@@ -84,3 +92,21 @@ def test_a_malformed_code_gets_the_expected_format(dossier_service: Service) -> 
     chat(dossier_service, "tra cứu tình trạng hồ sơ", sender)
     answer = texts(chat(dossier_service, "12345", sender))
     assert EXPECTED_FORMAT in answer
+
+
+def test_subscribing_after_a_lookup_turns_sms_back_on(dossier_service: Service) -> None:
+    secret = API_KEY.split(":", 2)[2]
+    opted_out = requests.put(
+        f"{dossier_service.url}/v1/recipients/{PHONE.replace(' ', '')}",
+        json={"sms_opt_out": True}, headers={"Authorization": f"Bearer {secret}"}, timeout=10,
+    )
+    assert opted_out.status_code == 200
+    code = new_dossier(dossier_service, "received", {})
+    sender = uuid.uuid4().hex
+    chat(dossier_service, f"tra cứu hồ sơ {code}", sender)
+    replies = chat(dossier_service, "5678", sender)
+    offer = [b["payload"] for r in replies for b in r.get("buttons", [])]
+    assert "/subscribe_dossier" in offer
+    assert SUBSCRIBED in texts(chat(dossier_service, "/subscribe_dossier", sender))
+    later = step(dossier_service, code, "result_ready", {}, hour=10)
+    assert len(later["notifications"]) == 1  # the opt-out is lifted for the next step

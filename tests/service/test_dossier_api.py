@@ -54,3 +54,25 @@ async def test_only_the_action_server_may_ask(client: TestClient) -> None:
         "/api/v1/dossiers/lookup", json={"code": "x"}, headers={TOKEN_HEADER: TOKEN}
     )
     assert response.status == 422
+
+
+async def test_subscribing_lifts_an_sms_opt_out(
+    backend: Backend, tmp_path: Path, aiohttp_client: Any
+) -> None:
+    key = "ihanoi:live:live-secret-0123456789"
+    settings = settings_for(backend, tmp_path, internal_api_token=TOKEN, notifier_api_keys=key,
+                            quiet_hours_start="00:00", quiet_hours_end="00:00")
+    client: TestClient = await aiohttp_client(create_app(settings))
+    await client.put("/v1/recipients/0912345678", json={"sms_opt_out": True},
+                     headers={"Authorization": "Bearer live-secret-0123456789"})
+    first = await post_event(client, step_event(step="received"))
+    assert (await first.json())["notifications"] == []  # opted out: nothing sent
+    code = step_event()["dossier_code"]
+    wrong = await client.post("/api/v1/dossiers/subscribe", json=asked(code, "0000"),
+                              headers={TOKEN_HEADER: TOKEN})
+    assert (await wrong.json())["outcome"] == "no_match"
+    done = await client.post("/api/v1/dossiers/subscribe", json=asked(code, "5678"),
+                             headers={TOKEN_HEADER: TOKEN})
+    assert (await done.json())["outcome"] == "found"
+    later = await post_event(client, step_event(event_id="evt-2", step="result_ready"))
+    assert len((await later.json())["notifications"]) == 1
