@@ -81,8 +81,8 @@ class ValidateDossierStatusForm(FormValidationAction):
         # "4 số cuối là 5678", "5678 ạ", "0912 345 678": the last group of 4 or more digits.
         groups = [re.sub(r"\D", "", g) for g in _DIGIT_GROUP.findall(
             tracker.latest_message.get("text") or "")]
-        longest = [g for g in groups if len(g) >= 4]
-        return {"phone_last4": longest[-1][-4:] if longest else "invalid"}
+        long_enough = [g for g in groups if len(g) >= 4]
+        return {"phone_last4": long_enough[-1][-4:] if long_enough else "invalid"}
 
     def validate_phone_last4(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

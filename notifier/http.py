@@ -16,7 +16,7 @@ from notifier.api_keys import ApiKey, authenticate
 from notifier.events import StepEvent
 from notifier.phone import InvalidPhone, to_e164
 from notifier.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
-from notifier.store import Recipient, Status
+from notifier.store import Ingested, Recipient, Status
 from notifier.templates import TemplateError
 from service.errors import error_response
 from service.keys import API_KEYS, INGESTOR, MIRROR, REPLAY_GUARD, SETTINGS, STORE
@@ -53,6 +53,14 @@ class RecipientUpdate(BaseModel):
 def _problems(error: pydantic.ValidationError) -> str:
     return "; ".join(
         f"{'.'.join(str(p) for p in err['loc']) or 'body'}: {err['msg']}" for err in error.errors()
+    )
+
+
+def _ingested_response(ingested: Ingested, new_status: int) -> web.Response:
+    """What was stored: `new_status` when new, 200 for a duplicate (with the first ids)."""
+    return web.json_response(
+        {"duplicate": ingested.duplicate, "notifications": ingested.notification_ids},
+        status=200 if ingested.duplicate else new_status,
     )
 
 
@@ -94,10 +102,7 @@ async def receive_event(request: web.Request) -> web.Response:
     # After the notifications: a failure here answers 500, and the system's retry is then a
     # duplicate for the notifier but still updates the mirror (which only moves forward).
     await request.app[MIRROR].apply(event)
-    return web.json_response(
-        {"duplicate": ingested.duplicate, "notifications": ingested.notification_ids},
-        status=200 if ingested.duplicate else 202,
-    )
+    return _ingested_response(ingested, new_status=202)
 
 
 @routes.post("/v1/notifications")
@@ -107,9 +112,8 @@ async def send_notification(request: web.Request) -> web.Response:
         return key
     try:
         send = DirectSend.model_validate_json(await request.read())
-    except (pydantic.ValidationError, InvalidPhone) as e:
-        detail = _problems(e) if isinstance(e, pydantic.ValidationError) else str(e)
-        return error_response(422, "invalid_notification", detail)
+    except pydantic.ValidationError as e:  # an invalid phone included, via its validator
+        return error_response(422, "invalid_notification", _problems(e))
     try:
         ingested = await request.app[INGESTOR].send_direct(
             f"api:{key.name}:{send.reference}", send.template, send.phone,
@@ -117,10 +121,7 @@ async def send_notification(request: web.Request) -> web.Response:
         )
     except TemplateError as e:
         return error_response(422, "unrenderable", str(e))
-    return web.json_response(
-        {"duplicate": ingested.duplicate, "notifications": ingested.notification_ids},
-        status=200 if ingested.duplicate else 201,
-    )
+    return _ingested_response(ingested, new_status=201)
 
 
 @routes.put("/v1/recipients/{phone}")

@@ -438,6 +438,13 @@ class NotificationStore:
 
     # Recipients: the iHanoi backend tells us who has the app and who opted out.
 
+    async def recipient(self, phone: str) -> Recipient | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(recipients.select().filter_by(phone=phone))).first()
+        if row is None:
+            return None
+        return Recipient(row.phone, row.push_token, row.sms_opt_out, row.push_opt_out)
+
     async def save_recipient(self, recipient: Recipient) -> None:
         values = dict(
             push_token=recipient.push_token, sms_opt_out=recipient.sms_opt_out,

@@ -10,7 +10,6 @@ caller phone when its channel knows them). Every answer is a sentence ready to s
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import hmac
 
 import pydantic
@@ -76,7 +75,6 @@ async def subscribe(request: web.Request) -> web.Response:
         return web.json_response({"outcome": result.outcome.value, "answer": result.answer})
     store = request.app[STORE]
     phone = dossier.applicant_phone
-    known, _ = await store.contacts([phone], datetime.datetime.now(datetime.timezone.utc))
-    current = known.get(phone, Recipient(phone))
+    current = await store.recipient(phone) or Recipient(phone)
     await store.save_recipient(dataclasses.replace(current, sms_opt_out=False))
     return web.json_response({"outcome": Outcome.FOUND.value, "answer": SUBSCRIBED})
