@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from dossiers.model import Dossier, DossierStatus, PaymentState
 from notifier.events import StepEvent
-from notifier.store import insert_new
 
 metadata = sa.MetaData()
 
@@ -44,24 +45,35 @@ class MirrorDossierSource:
 
     async def apply(self, event: StepEvent) -> bool:
         """Record the event's state unless the row already holds a later one. True if applied."""
-        row = dict(
-            code=event.dossier_code, procedure=event.procedure, status=event.step.value,
-            applicant_phone=event.phone,
-            details=json.dumps(event.details.model_dump(mode="json") if event.details else {}),
-            occurred_at=event.occurred_at,
-        )
         async with self._engine.begin() as conn:
-            inserted = await conn.execute(insert_new(self._engine, mirror).values(**row))
-            if inserted.rowcount:
-                return True
-            # Known already: move it forward, unless it holds this state or a later one.
-            updated = await conn.execute(
-                mirror.update()
-                .where(mirror.c.code == event.dossier_code)
-                .where(mirror.c.occurred_at < event.occurred_at)
-                .values(**row)
-            )
-            return bool(updated.rowcount)
+            [applied] = await self.record(conn, [event])
+        return applied
+
+    async def record(self, conn: AsyncConnection, events: Sequence[StepEvent]) -> list[bool]:
+        """`apply` for many events in the caller's transaction, in one statement (the notifier
+        stores step events with it, see `notifier.store.EventsHook`)."""
+        latest: dict[str, int] = {}  # per dossier, the batch's latest event: the only one to write
+        for i, event in enumerate(events):
+            known = latest.get(event.dossier_code)
+            if known is None or events[known].occurred_at < event.occurred_at:
+                latest[event.dossier_code] = i
+        rows = [_row(events[i]) for i in latest.values()]
+        written = set(await conn.scalars(self._upsert(), rows))
+        return [
+            latest[e.dossier_code] == i and e.dossier_code in written for i, e in enumerate(events)
+        ]
+
+    def _upsert(self) -> Any:
+        """Insert, or move a known dossier forward; a row holding this state or a later one is
+        left alone. Returns the codes written. Executed with many rows, it is compiled once and
+        sent as multi-row statements by SQLAlchemy's "insertmanyvalues"."""
+        dialect = postgresql if self._engine.dialect.name == "postgresql" else sqlite
+        insert = dialect.insert(mirror)
+        return insert.on_conflict_do_update(
+            index_elements=[mirror.c.code],
+            set_={c.name: insert.excluded[c.name] for c in mirror.columns if c.name != "code"},
+            where=mirror.c.occurred_at < insert.excluded.occurred_at,
+        ).returning(mirror.c.code)
 
     async def get(self, code: str) -> Dossier | None:
         async with self._engine.connect() as conn:
@@ -70,6 +82,15 @@ class MirrorDossierSource:
 
     async def close(self) -> None:
         return None
+
+
+def _row(event: StepEvent) -> dict[str, Any]:
+    return dict(
+        code=event.dossier_code, procedure=event.procedure, status=event.step.value,
+        applicant_phone=event.phone,
+        details=json.dumps(event.details.model_dump(mode="json") if event.details else {}),
+        occurred_at=event.occurred_at,
+    )
 
 
 def _dossier(row: Any) -> Dossier:

@@ -62,6 +62,8 @@ class FailoverProvider:
         closed = [c for c in self._circuits if c.open_until <= now]
         if not closed:  # all failing: try the one that will recover first
             return min(self._circuits, key=lambda c: c.open_until)
+        if len(closed) == 1:
+            return closed[0]
         return self._random.choices(closed, weights=[c.weight for c in closed])[0]
 
     async def close(self) -> None:

@@ -19,7 +19,7 @@ from notifier.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError,
 from notifier.store import Ingested, Recipient, Status
 from notifier.templates import TemplateError
 from service.errors import error_response
-from service.keys import API_KEYS, INGESTOR, MIRROR, REPLAY_GUARD, SETTINGS, STORE
+from service.keys import API_KEYS, INGESTOR, REPLAY_GUARD, SETTINGS, STORE
 
 OPENAPI = Path(__file__).parent / "openapi.yaml"
 
@@ -99,9 +99,6 @@ async def receive_event(request: web.Request) -> web.Response:
         ingested = await request.app[INGESTOR].ingest(event)
     except TemplateError as e:
         return error_response(422, "unrenderable", str(e))
-    # After the notifications: a failure here answers 500, and the system's retry is then a
-    # duplicate for the notifier but still updates the mirror (which only moves forward).
-    await request.app[MIRROR].apply(event)
     return _ingested_response(ingested, new_status=202)
 
 

@@ -6,16 +6,16 @@ Rendering and routing happen before anything is stored, so a message that cannot
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime
 import logging
 from dataclasses import dataclass
 
+from notifier.batching import GroupCommit
 from notifier.events import StepEvent
 from notifier.phone import mask
 from notifier.policy import QuietHours, route
-from notifier.store import Ingested, NewNotification, NotificationStore, Recipient
+from notifier.store import EventsHook, Ingested, NewNotification, NotificationStore, Recipient
 from notifier.templates import Rendered, Templates
 from notifier.work_queue import WorkQueue
 
@@ -33,13 +33,11 @@ class _Pending:
     event: StepEvent
     sms: Rendered
     push: Rendered
-    done: asyncio.Future[Ingested]
 
 
 class Ingestor:
-    """Events are written in batches: while one transaction commits, the events that arrive
-    wait and go together in the next, so that a burst costs one WAL flush per batch instead of
-    one per event (the application's own group commit). Under light load a batch is one event."""
+    """Events are written in batches (see `notifier.batching`): a burst costs one transaction
+    per batch instead of one per event."""
 
     def __init__(
         self,
@@ -50,6 +48,7 @@ class Ingestor:
         limits: Limits | None = None,
         push_enabled: bool = True,
         max_batch: int = 200,
+        record_also: EventsHook | None = None,
     ) -> None:
         self._store = store
         self._queue = queue
@@ -57,9 +56,8 @@ class Ingestor:
         self._quiet_hours = quiet_hours or QuietHours()
         self._limits = limits or Limits()
         self._push_enabled = push_enabled
-        self._max_batch = max_batch
-        self._waiting: list[_Pending] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._batches = GroupCommit(self._record, max_batch)
+        self._record_also = record_also
 
     async def ingest(self, event: StepEvent) -> Ingested:
         """Record the event and queue its messages once; a repeat returns the first result.
@@ -69,33 +67,14 @@ class Ingestor:
             event,
             self.templates.render(event.step.value, "sms", values),
             self.templates.render(event.step.value, "push", values),
-            asyncio.get_running_loop().create_future(),
         )
-        self._waiting.append(pending)
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write())
-        ingested = await pending.done
+        ingested = await self._batches.submit(pending)
         logger.info(
             "event_id=%s dossier=%s step=%s to=%s duplicate=%s notifications=%d",
             event.event_id, event.dossier_code, event.step.value, mask(event.phone),
             ingested.duplicate, len(ingested.notification_ids),
         )
         return ingested
-
-    async def _write(self) -> None:
-        while self._waiting:
-            batch = self._waiting[: self._max_batch]
-            del self._waiting[: self._max_batch]
-            try:
-                results = await self._record(batch)
-            except Exception as e:  # the database is down: every caller hears it
-                for pending in batch:
-                    if not pending.done.done():  # a caller whose client left is cancelled
-                        pending.done.set_exception(e)
-                continue
-            for pending, result in zip(batch, results, strict=True):
-                if not pending.done.done():
-                    pending.done.set_result(result)
 
     async def _record(self, batch: list[_Pending]) -> list[Ingested]:
         now = _now()
@@ -107,11 +86,14 @@ class Ingestor:
             for p in batch
         ]
         results = await self._store.record_events(
-            [(p.event, m) for p, m in zip(batch, messages, strict=True)], self.templates.version
+            [(p.event, m) for p, m in zip(batch, messages, strict=True)], self.templates.version,
+            also=self._record_also,
         )
-        for result, routed in zip(results, messages, strict=True):
-            if not result.duplicate:
-                await self._queue_ready(result.notification_ids, routed)
+        await self._queue_ready([
+            (notification_id, message)
+            for result, routed in zip(results, messages, strict=True) if not result.duplicate
+            for notification_id, message in zip(result.notification_ids, routed, strict=True)
+        ])
         return results
 
     async def send_direct(
@@ -125,7 +107,7 @@ class Ingestor:
             key, template, messages, self.templates.version, test
         )
         if not ingested.duplicate:
-            await self._queue_ready(ingested.notification_ids, messages)
+            await self._queue_ready(list(zip(ingested.notification_ids, messages, strict=True)))
         return ingested
 
     def _route(
@@ -161,12 +143,10 @@ class Ingestor:
             release = max(release, held) if release else held
         return release
 
-    async def _queue_ready(self, ids: list[str], messages: list[NewNotification]) -> None:
+    async def _queue_ready(self, stored: list[tuple[str, NewNotification]]) -> None:
         """Queue what may go now (stored as queued already; if this process dies before the
         queue has them, housekeeping queues them again); the deferred wait for housekeeping."""
-        for notification_id, message in zip(ids, messages, strict=True):
-            if message.not_before is None:
-                await self._queue.put(notification_id)
+        await self._queue.put([i for i, message in stored if message.not_before is None])
 
 
 def _now() -> datetime.datetime:

@@ -93,8 +93,7 @@ class Sender:
         purged = await self._store.purge(now - rules.retention)
         ids = await self._store.take_due(rules.batch)
         ids += await self._store.take_lost(now - rules.lost_after, rules.batch)
-        for notification_id in ids:
-            await self._queue.put(notification_id)
+        await self._queue.put(ids)
         if stalled or expired or purged or ids:
             logger.info("housekeeping: stalled=%d expired=%d purged=%d queued=%d",
                         stalled, expired, purged, len(ids))
@@ -155,8 +154,7 @@ class Sender:
     async def _fall_back_to_sms(self, notification: Notification) -> None:
         if notification.channel != "push":
             return
-        for sms_id in await self._store.add_sms_fallback(notification):
-            await self._queue.put(sms_id)
+        await self._queue.put(await self._store.add_sms_fallback(notification))
 
     async def _retry_or_give_up(self, notification: Notification, error: Exception) -> None:
         if notification.attempts >= self._retry.max_attempts:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from notifier.events import StepEvent
 
@@ -177,6 +177,11 @@ def _rows(
     ]
 
 
+# More to write for a batch of events, inside the transaction that stores them (the dossier
+# mirror): the events and their notifications are then stored together or not at all.
+EventsHook = Callable[[AsyncConnection, Sequence[StepEvent]], Awaitable[object]]
+
+
 def insert_new(engine: AsyncEngine, table: sa.Table) -> Any:
     """INSERT … ON CONFLICT DO NOTHING, in the engine's dialect: a duplicate is normal for our
     callers, and must not abort the transaction as an error would on PostgreSQL."""
@@ -206,10 +211,15 @@ class NotificationStore:
         # Enough connections for concurrent commits to share the WAL flush (group commit). No
         # pre-ping (it doubled the cost of a short query): a connection that a server restart
         # broke fails once, is discarded by the pool, and the caller's retry gets a new one.
-        options: dict[str, Any] = {"pool_size": 20, "max_overflow": 20}
+        # Batches of every size give statements of every length (IN lists, multi-row VALUES):
+        # a statement cache larger than asyncpg's 100 keeps them prepared.
+        connect_args: dict[str, Any] = {"prepared_statement_cache_size": 2000}
         if schema:
-            options["connect_args"] = {"server_settings": {"search_path": schema}}
-        return cls(create_async_engine(url, **options), schema)
+            connect_args["server_settings"] = {"search_path": schema}
+        return cls(
+            create_async_engine(url, pool_size=20, max_overflow=20, connect_args=connect_args),
+            schema,
+        )
 
     @property
     def engine(self) -> AsyncEngine:
@@ -227,12 +237,17 @@ class NotificationStore:
         await self._engine.dispose()
 
     async def record_events(
-        self, batch: Sequence[tuple[StepEvent, Sequence[NewNotification]]], template_version: int
+        self,
+        batch: Sequence[tuple[StepEvent, Sequence[NewNotification]]],
+        template_version: int,
+        also: EventsHook | None = None,
     ) -> list[Ingested]:
-        """Store events and their messages, many in one transaction (one WAL flush for all). A
-        repeated event, or a new event for a step already notified, stores nothing new; so does
-        the second of two such events in one batch."""
+        """Store events and their messages, many in one transaction (one WAL flush for all),
+        with what `also` writes for them. A repeated event, or a new event for a step already
+        notified, stores no new message; so does the second of two such events in one batch."""
         async with self._engine.begin() as conn:
+            if also is not None:
+                await also(conn, [event for event, _ in batch])
             new_events = await self._insert_events(conn, [event for event, _ in batch])
             keys = {_key(event) for event, _ in batch}
             existing = await self._ids_by_key(conn, keys)
@@ -246,7 +261,8 @@ class NotificationStore:
                     rows[index] = _rows(*key, messages, template_version, event_id=event.event_id)
             all_rows = [row for item in rows.values() for row in item]
             inserted = await self._insert_notifications(conn, all_rows)
-            existing = await self._ids_by_key(conn, keys)
+            if len(inserted) < len(all_rows) or len(owners) < len(batch):
+                existing = await self._ids_by_key(conn, keys)  # the first ids of the repeats
         results = []
         for index, (event, _) in enumerate(batch):
             ids = [row["id"] for row in rows.get(index, [])]
@@ -259,18 +275,19 @@ class NotificationStore:
     async def _insert_events(self, conn: Any, batch: Sequence[StepEvent]) -> set[str]:
         """Insert the events; the ids of those not seen before."""
         now = _now()
-        query = self._insert_new(events).values([
+        rows = [
             dict(event_id=e.event_id, dossier_code=e.dossier_code, step=e.step.value,
                  occurred_at=e.occurred_at, received_at=now)
             for e in batch
-        ]).returning(events.c.event_id)
-        return {row.event_id for row in await conn.execute(query)}
+        ]
+        query = self._insert_new(events).returning(events.c.event_id)
+        return set(await conn.scalars(query, rows))
 
     async def _insert_notifications(self, conn: Any, rows: list[dict[str, Any]]) -> set[str]:
         if not rows:
             return set()
-        query = self._insert_new(notifications).values(rows).returning(notifications.c.id)
-        return {row.id for row in await conn.execute(query)}
+        query = self._insert_new(notifications).returning(notifications.c.id)
+        return set(await conn.scalars(query, rows))
 
     @staticmethod
     async def _ids_by_key(
@@ -427,7 +444,9 @@ class NotificationStore:
             .where(notifications.c.recipient.in_(wanted), notifications.c.created_at >= since)
             .group_by(notifications.c.recipient)
         )
-        async with self._engine.connect() as conn:
+        # Two plain reads: no transaction, which would cost a BEGIN and a ROLLBACK per batch.
+        autocommit = self._engine.execution_options(isolation_level="AUTOCOMMIT")
+        async with autocommit.connect() as conn:
             rows = await conn.execute(recipients.select().where(recipients.c.phone.in_(wanted)))
             known = {
                 r.phone: Recipient(r.phone, r.push_token, r.sms_opt_out, r.push_opt_out)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -18,6 +19,7 @@ import redis.asyncio as redis
 from redis.exceptions import ResponseError
 
 STREAM_MAX_ENTRIES = 1_000_000
+RECLAIM_EVERY_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,9 @@ class Delivery:
 
 
 class WorkQueue(Protocol):
-    async def put(self, notification_id: str) -> None: ...
+    async def put(self, notification_ids: list[str]) -> None:
+        """Queue the ids, in one round trip where the queue is remote."""
+        ...
 
     async def take(self, max_items: int, wait_s: float) -> list[Delivery]:
         """Up to `max_items`, waiting at most `wait_s` for the first one."""
@@ -44,8 +48,9 @@ class MemoryQueue:
     def __init__(self) -> None:
         self._queue: asyncio.Queue[str] = asyncio.Queue()
 
-    async def put(self, notification_id: str) -> None:
-        self._queue.put_nowait(notification_id)
+    async def put(self, notification_ids: list[str]) -> None:
+        for notification_id in notification_ids:
+            self._queue.put_nowait(notification_id)
 
     async def take(self, max_items: int, wait_s: float) -> list[Delivery]:
         try:
@@ -76,6 +81,7 @@ class RedisStreamQueue:
         self._reclaim_idle_ms = int(reclaim_idle_s * 1000)
         self._group = group
         self._consumer = f"{socket.gethostname()}-{os.getpid()}"
+        self._next_reclaim = 0.0  # monotonic time of the next look for abandoned entries
 
     @classmethod
     async def connect(cls, url: str, stream: str, reclaim_idle_s: float = 30.0) -> RedisStreamQueue:
@@ -90,17 +96,29 @@ class RedisStreamQueue:
             if "BUSYGROUP" not in str(e):
                 raise
 
-    async def put(self, notification_id: str) -> None:
+    async def put(self, notification_ids: list[str]) -> None:
+        if not notification_ids:
+            return
         # Trimmed, roughly: an entry trimmed before it was read is queued again from the database.
-        await self._redis.xadd(
-            self._stream, {"id": notification_id}, maxlen=STREAM_MAX_ENTRIES, approximate=True
-        )
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for notification_id in notification_ids:
+                pipe.xadd(
+                    self._stream, {"id": notification_id},
+                    maxlen=STREAM_MAX_ENTRIES, approximate=True,
+                )
+            await pipe.execute()
 
     async def take(self, max_items: int, wait_s: float) -> list[Delivery]:
-        """Entries abandoned by dead workers first, then new ones. A Redis that restarted
-        empty has lost the group: it is made again (the database re-queues what was lost)."""
+        """Entries abandoned by dead workers first (looked for at most every RECLAIM_EVERY_S
+        while there are none), then new ones. A Redis that restarted empty has lost the group:
+        it is made again (the database re-queues what was lost)."""
         try:
-            return await self._reclaim(max_items) or await self._read(max_items, wait_s)
+            if time.monotonic() >= self._next_reclaim:
+                reclaimed = await self._reclaim(max_items)
+                if reclaimed:
+                    return reclaimed
+                self._next_reclaim = time.monotonic() + RECLAIM_EVERY_S
+            return await self._read(max_items, wait_s)
         except ResponseError as e:
             if "NOGROUP" not in str(e):
                 raise

@@ -8,8 +8,9 @@ service then.
 
 from __future__ import annotations
 
-import asyncio
 import logging
+
+import uvloop
 
 from notifier.store import NotificationStore
 from notifier.templates import BrandnameRegistry
@@ -38,7 +39,7 @@ def main() -> None:
     settings = Settings()
     if not settings.redis_url:
         raise SystemExit("a separate worker needs REDIS_URL: the in-process queue is not shared")
-    asyncio.run(run(settings))
+    uvloop.run(run(settings))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import uvloop
 from aiohttp import web
 
 from service.app import create_app
@@ -18,7 +19,7 @@ def main() -> None:
     )
     web.run_app(
         create_app(settings), host=settings.service_host, port=settings.service_port,
-        print=None, access_log=None,
+        print=None, access_log=None, loop=uvloop.new_event_loop(),
     )
 
 

@@ -76,12 +76,16 @@ def replay_guard(settings: Settings) -> ReplayGuard:
     return MemoryReplayGuard()
 
 
-def ingestor(settings: Settings, store: NotificationStore, queue: WorkQueue) -> Ingestor:
+def ingestor(
+    settings: Settings, store: NotificationStore, queue: WorkQueue, mirror: MirrorDossierSource
+) -> Ingestor:
+    """Step events are stored with the dossier states they carry, in one transaction."""
     return Ingestor(
         store, queue, Templates(),
         QuietHours(settings.quiet_hours_start, settings.quiet_hours_end),
         Limits(per_recipient=settings.recipient_limit_per_hour),
         push_enabled=settings.push_provider != "none",
+        record_also=mirror.record,
     )
 
 
@@ -106,7 +110,7 @@ async def _notifier(app: web.Application) -> AsyncIterator[None]:
     app[STORE] = store
     app[MIRROR] = MirrorDossierSource(store.engine)
     await app[MIRROR].create_schema()
-    app[INGESTOR] = ingestor(settings, store, queue)
+    app[INGESTOR] = ingestor(settings, store, queue, app[MIRROR])
     app[API_KEYS] = parse_keys(
         settings.notifier_api_keys.get_secret_value() if settings.notifier_api_keys else ""
     )
@@ -119,6 +123,7 @@ async def _notifier(app: web.Application) -> AsyncIterator[None]:
         with contextlib.suppress(asyncio.CancelledError):
             await running
     await worker.close()
+    await app[REPLAY_GUARD].close()
     await queue.close()
     await store.close()
 

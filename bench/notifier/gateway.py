@@ -7,6 +7,7 @@ import sys
 import time
 from typing import Any
 
+import uvloop
 from aiohttp import web
 
 from tests.fakes.brandname_api import FakeBrandname
@@ -30,7 +31,10 @@ def main(port: int) -> None:
     app = fake.app()
     app.middlewares.append(web.middleware(record))
     app.router.add_get("/stats", stats)
-    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+    web.run_app(
+        app, host="127.0.0.1", port=port, print=None, access_log=None,
+        loop=uvloop.new_event_loop(),
+    )
 
 
 if __name__ == "__main__":

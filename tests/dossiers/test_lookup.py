@@ -83,6 +83,21 @@ async def test_the_mirror_moves_only_forward(mirror: MirrorDossierSource) -> Non
     assert await mirror.get("000.00.12.H26-251120-9999") is None
 
 
+async def test_events_recorded_together_keep_the_latest(
+    mirror: MirrorDossierSource, engine: AsyncEngine
+) -> None:
+    """A batch of events is one statement: within it, the latest per dossier wins."""
+    other = event("received", 1).model_copy(update={"dossier_code": "000.00.12.H26-251120-0002"})
+    async with engine.begin() as conn:
+        applied = await mirror.record(conn, [
+            event("result_ready", 30), event("received", 0), event("in_progress", 10), other,
+        ])
+    assert applied == [True, False, False, True]
+    dossier = await mirror.get(CODE)
+    assert dossier is not None and dossier.status.value == "result_ready"
+    assert not await mirror.apply(event("in_progress", 20))  # later, yet older than the row
+
+
 async def test_a_verified_resident_gets_the_status(
     mirror: MirrorDossierSource, lookup: DossierLookup, engine: AsyncEngine
 ) -> None:

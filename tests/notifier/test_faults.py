@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from dossiers.mirror import MirrorDossierSource
 from notifier.events import StepEvent
 from notifier.store import NotificationStore
 from notifier.work_queue import RedisStreamQueue
@@ -86,7 +87,9 @@ async def ingest(settings: Settings, count: int, first: int = 0) -> list[str]:
     await store.create_schema()
     assert settings.redis_url
     queue = await RedisStreamQueue.connect(settings.redis_url, settings.notifier_stream)
-    intake = ingestor(settings, store, queue)
+    mirror = MirrorDossierSource(store.engine)
+    await mirror.create_schema()
+    intake = ingestor(settings, store, queue, mirror)
     ids = []
     for n in range(first, first + count):
         event = StepEvent(**step_event(  # type: ignore[arg-type]

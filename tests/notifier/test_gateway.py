@@ -13,6 +13,7 @@ import pytest
 import redis.asyncio as redis
 from aiohttp.test_utils import TestClient, TestServer
 
+from dossiers.mirror import MirrorDossierSource
 from notifier.events import StepEvent
 from notifier.sender import Housekeeping, Sender
 from notifier.store import NotificationStore
@@ -175,7 +176,9 @@ async def test_work_dropped_by_a_restarted_redis_is_queued_again(
                    phone=f"09123456{n:02d}")
         for n in range(20)
     ]
-    intake = ingestor(settings, store, queue)
+    mirror = MirrorDossierSource(store.engine)
+    await mirror.create_schema()
+    intake = ingestor(settings, store, queue, mirror)
     ids = [i for e in events for i in (await intake.ingest(StepEvent(**e))).notification_ids]
     # What a Redis restart without persistence does: the stream and its group are gone.
     client = redis.Redis.from_url(settings.redis_url)
