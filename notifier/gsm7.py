@@ -49,11 +49,28 @@ def segments(text: str) -> int:
     return 1 if length <= SINGLE_SEGMENT else -(-length // SEGMENT_IN_SERIES)
 
 
+class _Gsm7Forms(dict[int, str]):
+    """A `str.translate` table from a character to its GSM-7 form: marks stripped, typography
+    made plain, "" when nothing is left. Each form is worked out the first time the character is
+    seen; translating is then one pass in C instead of three in Python for every message."""
+
+    MAX_ENTRIES = 20_000  # any text may arrive: the table must not grow without end
+
+    def __missing__(self, code: int) -> str:
+        plain = strip_diacritics(chr(code)).translate(_PLAIN)
+        form = "".join(char for char in plain if char in BASIC or char in EXTENSION)
+        if len(self) < self.MAX_ENTRIES:
+            self[code] = form
+        return form
+
+
+_GSM7_FORMS = _Gsm7Forms()
+
+
 def to_gsm7(text: str) -> str:
     """Vietnamese text made sendable as GSM-7: marks stripped, typography made plain, and any
     character still outside GSM-7 dropped."""
-    plain = strip_diacritics(nfc(text)).translate(_PLAIN)
-    return "".join(char for char in plain if char in BASIC or char in EXTENSION)
+    return nfc(text).translate(_GSM7_FORMS)
 
 
 def fit(text: str, max_segments: int, reserve: int = 0) -> str:

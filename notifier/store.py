@@ -202,6 +202,10 @@ class NotificationStore:
     def __init__(self, engine: AsyncEngine, schema: str | None = None) -> None:
         self._engine = engine
         self._schema = schema
+        # Built once: SQLAlchemy memoizes a statement's cache key on the statement, so the hot
+        # inserts do not have theirs worked out again on every batch.
+        self._new_events = insert_new(engine, events).returning(events.c.event_id)
+        self._new_notifications = insert_new(engine, notifications).returning(notifications.c.id)
 
     @classmethod
     def from_url(cls, url: str, schema: str | None = None) -> NotificationStore:
@@ -280,14 +284,12 @@ class NotificationStore:
                  occurred_at=e.occurred_at, received_at=now)
             for e in batch
         ]
-        query = self._insert_new(events).returning(events.c.event_id)
-        return set(await conn.scalars(query, rows))
+        return set(await conn.scalars(self._new_events, rows))
 
     async def _insert_notifications(self, conn: Any, rows: list[dict[str, Any]]) -> set[str]:
         if not rows:
             return set()
-        query = self._insert_new(notifications).returning(notifications.c.id)
-        return set(await conn.scalars(query, rows))
+        return set(await conn.scalars(self._new_notifications, rows))
 
     @staticmethod
     async def _ids_by_key(
@@ -313,9 +315,6 @@ class NotificationStore:
                 conn, key, template, messages, template_version, test=test
             )
 
-    def _insert_new(self, table: sa.Table) -> Any:
-        return insert_new(self._engine, table)
-
     async def _store_messages(
         self, conn: Any, key: str, template: str, messages: Sequence[NewNotification],
         template_version: int, **extra: Any,
@@ -327,7 +326,7 @@ class NotificationStore:
             return Ingested(True, existing)
         ids = []
         for row in _rows(key, template, messages, template_version, **extra):
-            query = self._insert_new(notifications).values(**row).returning(notifications.c.id)
+            query = self._new_notifications.values(**row)
             ids += [r.id for r in await conn.execute(query)]
         if len(ids) < len(messages):
             return Ingested(True, await self._ids_for(conn, key, template))
@@ -429,7 +428,7 @@ class NotificationStore:
             return []
         message = NewNotification("sms", push.fallback_phone, push.fallback_sms)
         [row] = _rows(push.dossier_code, push.step, [message], 0, test=push.test)
-        query = self._insert_new(notifications).values(**row).returning(notifications.c.id)
+        query = self._new_notifications.values(**row)
         async with self._engine.begin() as conn:
             return [r.id for r in await conn.execute(query)]
 

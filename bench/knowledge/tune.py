@@ -22,6 +22,7 @@ from nlu.normalise import strip_diacritics
 
 DEV = Path(__file__).parent / "dev.yaml"
 CHARACTER_SHARES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6)
+COVERAGE_SHARES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 LEXICAL_WEIGHTS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
 MARGINS = (0.02, 0.05, 0.1, 0.15, 0.2)
 
@@ -61,16 +62,18 @@ def main() -> None:
     # Each question is scored by each index once; only the mixing changes below.
     cases = [(search.signals(q["q"]), q["code"]) for q in both]
     print(f"{len(questions)} tuning questions (x2 with diacritics stripped) over {len(records)}")
-    print(f"{'lexical':>8}{'chars':>7}{'top-1':>7}{'top-3':>7}{'MRR':>7}")
+    print(f"{'lexical':>8}{'chars':>7}{'cover':>7}{'top-1':>7}{'top-3':>7}{'MRR':>7}")
     scored = []
-    for lexical, share in itertools.product(LEXICAL_WEIGHTS, CHARACTER_SHARES):
-        search.weights = Weights(lexical=lexical, characters=share)
+    for lexical, share, cover in itertools.product(
+        LEXICAL_WEIGHTS, CHARACTER_SHARES, COVERAGE_SHARES
+    ):
+        search.weights = Weights(lexical=lexical, characters=share, coverage=cover)
         top1, top3, mrr = accuracy(search, cases)
-        scored.append((top1 + top3, lexical, share))
-        print(f"{lexical:8.1f}{share:7.1f}{top1:7.3f}{top3:7.3f}{mrr:7.3f}", flush=True)
-    _, lexical, share = max(scored)
-    print(f"\nbest: Weights(lexical={lexical}, characters={share})")
-    search.weights = Weights(lexical=lexical, characters=share)
+        scored.append((top1 + top3, lexical, share, cover))
+        print(f"{lexical:8.1f}{share:7.1f}{cover:7.1f}{top1:7.3f}{top3:7.3f}{mrr:7.3f}", flush=True)
+    _, lexical, share, cover = max(scored)
+    print(f"\nbest: Weights(lexical={lexical}, characters={share}, coverage={cover})")
+    search.weights = Weights(lexical=lexical, characters=share, coverage=cover)
     ambiguity_table(search, cases)
 
 

@@ -5,7 +5,9 @@ as separate processes, a local brandname gateway as the provider).
     make bench-notifier      (or: python -m bench.notifier.run; needs PostgreSQL and Redis)
 
 1. Throughput with 1 and with 2 workers: EVENTS events posted by CONCURRENCY clients as fast as
-   the service takes them; events/s = EVENTS / (last provider arrival - first post).
+   the service takes them; events/s = EVENTS / (last provider arrival - first post); and the
+   CPU time each of our processes spent per notification, which stays comparable when the
+   machine's speed does not.
 2. Latency at a steady RATE events/s for DURATION_S: per event, provider arrival - post time.
 """
 
@@ -21,6 +23,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -44,8 +47,29 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Stack:
+    service: str
+    gateway: str
+    pids: dict[str, list[int]]  # by role: "service", "workers", "gateway"
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far (Linux /proc)."""
+    ticks = 0
+    for pid in pids:
+        after_name = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(after_name[11]) + int(after_name[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
 @contextmanager
-def stack(workers: int) -> Iterator[tuple[str, str]]:
+def stack(workers: int) -> Iterator[Stack]:
     """The gateway, our service (ingestion only) and `workers` sender processes."""
     gateway_port, service_port = free_port(), free_port()
     run = uuid.uuid4().hex[:8]
@@ -59,16 +83,20 @@ def stack(workers: int) -> Iterator[tuple[str, str]]:
         "NOTIFIER_SENDER_IN_SERVICE": "false", "SERVICE_PORT": str(service_port),
     }
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "cwd": ROOT, "env": env}
-    processes = [
-        subprocess.Popen(
+    roles = {
+        "gateway": [subprocess.Popen(
             [sys.executable, "-m", "bench.notifier.gateway", str(gateway_port)], **quiet
-        ),
-        subprocess.Popen([sys.executable, "-m", "service"], **quiet),
-        *(subprocess.Popen([sys.executable, "-m", "notifier.worker"], **quiet)
-          for _ in range(workers)),
-    ]
+        )],
+        "service": [subprocess.Popen([sys.executable, "-m", "service"], **quiet)],
+        "workers": [subprocess.Popen([sys.executable, "-m", "notifier.worker"], **quiet)
+                    for _ in range(workers)],
+    }
+    processes = [process for group in roles.values() for process in group]
     try:
-        yield f"http://127.0.0.1:{service_port}", f"http://127.0.0.1:{gateway_port}"
+        yield Stack(
+            f"http://127.0.0.1:{service_port}", f"http://127.0.0.1:{gateway_port}",
+            {role: [process.pid for process in group] for role, group in roles.items()},
+        )
     finally:
         for process in processes:
             process.terminate()
@@ -131,7 +159,8 @@ async def arrivals(session: aiohttp.ClientSession, gateway: str, count: int) -> 
 
 
 async def throughput(workers: int) -> None:
-    with stack(workers) as (service, gateway):
+    with stack(workers) as running:
+        service, gateway = running.service, running.gateway
         async with aiohttp.ClientSession() as session:
             await wait_until_up(session, f"{service}/health")
             await wait_until_up(session, f"{gateway}/stats")
@@ -142,18 +171,27 @@ async def throughput(workers: int) -> None:
                     return await post_event(session, service, body)
 
             bodies = event_bodies(EVENTS)
+            cpu_before = {r: cpu_seconds(p) for r, p in running.pids.items()}
+            own_before = own_cpu_seconds()
             started = time.monotonic()
             posted = await asyncio.gather(*(one(body) for body in bodies))
             ingested = time.monotonic() - started
             arrived = await arrivals(session, gateway, EVENTS)
+            cpu = {r: cpu_seconds(p) - cpu_before[r] for r, p in running.pids.items()}
+            cpu["load generator"] = own_cpu_seconds() - own_before
     elapsed = max(arrived[i] for i, _ in posted) - started
     print(f"{workers} worker(s): {EVENTS} events, ingestion {EVENTS / ingested:7.0f} events/s, "
           f"end to end {EVENTS / elapsed:7.0f} notifications/s ({elapsed:.1f} s)", flush=True)
+    # Comparable between runs on a machine whose speed varies: where the cores went.
+    print("   CPU ms per notification: " + ", ".join(
+        f"{role} {seconds * 1000 / EVENTS:.2f}" for role, seconds in cpu.items()
+    ) + " (PostgreSQL and Redis not counted)", flush=True)
 
 
 async def latency(workers: int) -> None:
     count = RATE * DURATION_S
-    with stack(workers) as (service, gateway):
+    with stack(workers) as running:
+        service, gateway = running.service, running.gateway
         async with aiohttp.ClientSession() as session:
             await wait_until_up(session, f"{service}/health")
             await wait_until_up(session, f"{gateway}/stats")

@@ -53,8 +53,9 @@ class Provider(abc.ABC):
         """Send one message; return the provider's reference for it, or raise ProviderError."""
         started = time.monotonic()
         try:
-            provider_ref = await asyncio.wait_for(self._send(message), self._timeout_s)
-        except asyncio.TimeoutError as e:
+            async with asyncio.timeout(self._timeout_s):  # no extra task, unlike wait_for
+                provider_ref = await self._send(message)
+        except TimeoutError as e:
             raise RetryableError(f"{self.name} did not answer in {self._timeout_s} s") from e
         finally:
             logger.info(

@@ -40,3 +40,17 @@ def test_get_by_code(search: ProcedureSearch) -> None:
     procedure = search.get("dang-ky-khai-sinh")
     assert procedure is not None and procedure.code == "dang-ky-khai-sinh"
     assert search.get("no-such-code") is None
+
+
+def test_name_coverage_prefers_the_record_whose_whole_name_was_said() -> None:
+    """Both variants share every word of "nhận cha mẹ con"; only the plain one is all said."""
+    records = load_procedures()
+    search = ProcedureSearch(records)
+    plain, foreign = "dang-ky-nhan-cha-me-con", "dang-ky-nhan-cha-me-con-co-yeu-to-nuoc-ngoai"
+    signals = search.signals("thủ tục nhận cha mẹ con")
+    assert signals is not None
+    index = {record.code: i for i, record in enumerate(records)}
+    assert signals.coverage[index[plain]] == pytest.approx(1.0)
+    assert signals.coverage[index[foreign]] < 0.8
+    assert search.search("thủ tục nhận cha mẹ con", k=1)[0].code == plain
+    assert search.search("nhận cha mẹ con với người nước ngoài", k=1)[0].code == foreign

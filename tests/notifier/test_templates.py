@@ -66,6 +66,16 @@ def test_vietnamese_text_is_made_gsm7() -> None:
     assert to_gsm7("Phí 😀 0 đồng") == "Phi  0 dong"
 
 
+def test_every_vietnamese_letter_has_a_gsm7_form() -> None:
+    """The per-character table gives, for each letter, its base letter; twice the same."""
+    lower = "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵđ"
+    bases = "a" * 18 + "e" * 12 + "i" * 6 + "o" * 18 + "u" * 12 + "y" * 6 + "d"
+    for _ in range(2):
+        assert to_gsm7(lower) == bases
+        assert to_gsm7(lower.upper()) == bases.upper()
+    assert segments(to_gsm7("Ἀθῆναι 한국 ñ ß")) == 1  # whatever stays is GSM-7
+
+
 def test_fit_cuts_at_a_word_within_the_segments() -> None:
     text = "loi chuc " * 60
     cut = fit(text, 2)
