@@ -53,9 +53,12 @@ class MemoryQueue:
             self._queue.put_nowait(notification_id)
 
     async def take(self, max_items: int, wait_s: float) -> list[Delivery]:
+        # asyncio.timeout, not wait_for: on Python 3.11, wait_for can swallow a cancellation
+        # that arrives as get() completes, and the sender loop would then never stop.
         try:
-            first = await asyncio.wait_for(self._queue.get(), wait_s)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(wait_s):
+                first = await self._queue.get()
+        except TimeoutError:
             return []
         ids = [first]
         while len(ids) < max_items and not self._queue.empty():

@@ -1,4 +1,4 @@
-"""The sender loop survives an outage of its queue."""
+"""The sender loop survives an outage of its queue and stops when it is told to."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from pathlib import Path
 
+import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from notifier.failover import FailoverProvider
@@ -42,3 +43,24 @@ async def test_an_outage_pauses_the_loop_instead_of_ending_it(tmp_path: Path) ->
     with contextlib.suppress(asyncio.CancelledError):
         await task
     await store.close()
+
+
+@pytest.mark.parametrize("ticks", range(6))
+async def test_a_sender_cancelled_as_work_arrives_stops(ticks: int) -> None:
+    """Shutting down must stop the loop whatever the timing: on Python 3.11, asyncio.wait_for
+    swallowed a cancellation landing as the queue handed over work (CPython issue 86296), and
+    the service's shutdown then waited for ever. Some of these tick offsets hit that window."""
+    queue = MemoryQueue()
+
+    async def sender_loop() -> None:
+        while True:
+            await queue.take(10, 5.0)
+
+    task = asyncio.create_task(sender_loop())
+    await asyncio.sleep(0.01)  # waiting for work
+    await queue.put(["notification-1"])
+    for _ in range(ticks):
+        await asyncio.sleep(0)
+    task.cancel()
+    done, _ = await asyncio.wait([task], timeout=1.0)
+    assert task in done and task.cancelled()
