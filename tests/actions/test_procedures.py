@@ -103,10 +103,11 @@ async def test_chat_answers_offer_booking() -> None:
 
 
 async def test_close_matches_are_offered_as_buttons(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Every query is "ambiguous" at a margin of 1: the action must then ask, not guess.
+    # "sổ đỏ" names several land records in full, and at a margin of 1 every close pair is
+    # ambiguous: the action must then ask, not guess.
     search = procedure_search()
     monkeypatch.setattr(search, "weights", Weights(ambiguity_margin=1.0))
-    messages, events = await run(tracker("giấy phép lái xe", [entity("aspect", "fee")]))
+    messages, events = await run(tracker("sổ đỏ", [entity("aspect", "fee")]))
     [message] = messages
     assert message["text"] == WHICH_ONE
     choices = [b for b in message["buttons"] if "procedure_code" in b["payload"]]

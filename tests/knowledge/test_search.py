@@ -54,3 +54,13 @@ def test_name_coverage_prefers_the_record_whose_whole_name_was_said() -> None:
     assert signals.coverage[index[foreign]] < 0.8
     assert search.search("thủ tục nhận cha mẹ con", k=1)[0].code == plain
     assert search.search("nhận cha mẹ con với người nước ngoài", k=1)[0].code == foreign
+
+
+def test_a_record_named_in_full_is_not_asked_about(search: ProcedureSearch) -> None:
+    """Close scores alone would ask "which one?"; naming one record in full settles it."""
+    hits = search.search("đăng ký khai sinh cần giấy tờ gì", k=3)
+    assert hits[0].code == "dang-ky-khai-sinh" and hits[0].named
+    assert not search.is_ambiguous(hits)
+    both_named = search.search("sổ đỏ", k=3)
+    assert both_named[0].named and both_named[1].named
+    assert search.is_ambiguous(both_named)
