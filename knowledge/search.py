@@ -13,7 +13,8 @@ Hybrid retrieval:
 - dense (optional): cosine similarity between the query and each record's name, aliases and
   questions, written and without diacritics, embedded by an `Encoder` (knowledge/encoders.py); a
   record scores its best match.
-Each score is scaled to [0, 1] over the records and the four are mixed with the weights of
+The BM25 and dense scores are scaled to [0, 1] over the records (coverage is a share already),
+and the four are mixed with the weights of
 `Weights`, chosen on the tuning questions (bench/knowledge/dev.yaml, `python -m
 bench.knowledge.tune`), never on the evaluation set. Without an encoder the search is lexical.
 """
