@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from dossiers.model import Dossier, DossierStatus, PaymentState
 from notifier.events import StepEvent
+from notifier.store import dialect_insert
 
 metadata = sa.MetaData()
 
@@ -77,8 +77,7 @@ def _upsert(engine: AsyncEngine) -> Any:
     """Insert, or move a known dossier forward; a row holding this state or a later one is left
     alone. Returns the codes written. Executed with many rows, it is compiled once and sent as
     multi-row statements by SQLAlchemy's "insertmanyvalues"."""
-    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(mirror)
+    insert = dialect_insert(engine, mirror)
     return insert.on_conflict_do_update(
         index_elements=[mirror.c.code],
         set_={c.name: insert.excluded[c.name] for c in mirror.columns if c.name != "code"},

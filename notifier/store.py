@@ -182,12 +182,15 @@ def _rows(
 EventsHook = Callable[[AsyncConnection, Sequence[StepEvent]], Awaitable[object]]
 
 
+def dialect_insert(engine: AsyncEngine, table: sa.Table) -> Any:
+    """An INSERT in the engine's dialect, the one that knows ON CONFLICT."""
+    return (postgresql if engine.dialect.name == "postgresql" else sqlite).insert(table)
+
+
 def insert_new(engine: AsyncEngine, table: sa.Table) -> Any:
-    """INSERT … ON CONFLICT DO NOTHING, in the engine's dialect: a duplicate is normal for our
-    callers, and must not abort the transaction as an error would on PostgreSQL."""
-    if engine.dialect.name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
-    return sqlite.insert(table).on_conflict_do_nothing()
+    """INSERT … ON CONFLICT DO NOTHING: a duplicate is normal for our callers, and must not
+    abort the transaction as an error would on PostgreSQL."""
+    return dialect_insert(engine, table).on_conflict_do_nothing()
 
 
 def _key(event: StepEvent) -> tuple[str, str]:
@@ -206,6 +209,8 @@ class NotificationStore:
         # inserts do not have theirs worked out again on every batch.
         self._new_events = insert_new(engine, events).returning(events.c.event_id)
         self._new_notifications = insert_new(engine, notifications).returning(notifications.c.id)
+        # Plain reads without a transaction, which would cost a BEGIN and a ROLLBACK per batch.
+        self._reads = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @classmethod
     def from_url(cls, url: str, schema: str | None = None) -> NotificationStore:
@@ -443,9 +448,7 @@ class NotificationStore:
             .where(notifications.c.recipient.in_(wanted), notifications.c.created_at >= since)
             .group_by(notifications.c.recipient)
         )
-        # Two plain reads: no transaction, which would cost a BEGIN and a ROLLBACK per batch.
-        autocommit = self._engine.execution_options(isolation_level="AUTOCOMMIT")
-        async with autocommit.connect() as conn:
+        async with self._reads.connect() as conn:
             rows = await conn.execute(recipients.select().where(recipients.c.phone.in_(wanted)))
             known = {
                 r.phone: Recipient(r.phone, r.push_token, r.sms_opt_out, r.push_opt_out)
