@@ -65,13 +65,14 @@ class Sender:
         self._retry = retry or RetryPolicy()
         self._housekeeping = housekeeping or Housekeeping()
         self._random = random.Random()
+        self._stopping = asyncio.Event()
 
     async def run(self, batch_size: int = 50, wait_s: float = 1.0) -> None:
-        """Send until cancelled. An outage of the queue or the database pauses the loop; it
-        does not end it."""
+        """Send until `stop()`, or until cancelled. An outage of the queue or the database
+        pauses the loop; it does not end it."""
         loop = asyncio.get_running_loop()
         next_housekeeping = 0.0
-        while True:
+        while not self._stopping.is_set():
             try:
                 if loop.time() >= next_housekeeping:
                     await self.housekeeping()
@@ -80,6 +81,11 @@ class Sender:
             except (OSError, RedisError, SQLAlchemyError):  # OSError covers refused connections
                 logger.exception("sender paused for %.0f s", OUTAGE_PAUSE_S)
                 await asyncio.sleep(OUTAGE_PAUSE_S)
+
+    def stop(self) -> None:
+        """End `run` once the batch in hand is sent, recorded and acknowledged: unlike a
+        cancellation, a shutdown then leaves nothing in `sending` for housekeeping to retry."""
+        self._stopping.set()
 
     async def close(self) -> None:
         for channel in self._channels.values():

@@ -18,6 +18,8 @@ from typing import Any, Protocol
 import redis.asyncio as redis
 from redis.exceptions import ResponseError
 
+from notifier.redis_client import redis_client
+
 STREAM_MAX_ENTRIES = 1_000_000
 RECLAIM_EVERY_S = 1.0
 
@@ -88,7 +90,7 @@ class RedisStreamQueue:
 
     @classmethod
     async def connect(cls, url: str, stream: str, reclaim_idle_s: float = 30.0) -> RedisStreamQueue:
-        queue = cls(redis.Redis.from_url(url, decode_responses=True), stream, reclaim_idle_s)
+        queue = cls(redis_client(url, decode_responses=True), stream, reclaim_idle_s)
         await queue._create_group()
         return queue
 

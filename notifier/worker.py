@@ -8,7 +8,9 @@ service then.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 
 import uvloop
 
@@ -25,9 +27,12 @@ async def run(settings: Settings) -> None:
     await store.create_schema()
     queue = await work_queue(settings)
     worker = sender(settings, store, queue, BrandnameRegistry().brandname)
+    for signum in (signal.SIGTERM, signal.SIGINT):  # finish the batch in hand, then exit
+        asyncio.get_running_loop().add_signal_handler(signum, worker.stop)
     logger.info("sender worker started")
     try:
         await worker.run()
+        logger.info("sender worker stopped")
     finally:
         await worker.close()
         await queue.close()

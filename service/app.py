@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
-import redis.asyncio as redis
 from aiohttp import web
 
 from dossiers.limits import AttemptLimiter, MemoryAttemptLimiter, RedisAttemptLimiter
@@ -24,6 +23,7 @@ from notifier import http as notifier_http
 from notifier.api_keys import parse_keys
 from notifier.ingest import Ingestor, Limits
 from notifier.policy import QuietHours
+from notifier.redis_client import redis_client
 from notifier.replay import MemoryReplayGuard, RedisReplayGuard, ReplayGuard
 from notifier.sender import Housekeeping, Sender
 from notifier.store import NotificationStore
@@ -48,6 +48,9 @@ from service.settings import Settings
 logger = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).parent / "static"
+# How long a shutdown waits for the in-service sender to finish the batch in hand (a batch's
+# sends run concurrently, each bounded by its provider's timeout).
+SENDER_STOP_GRACE_S = 15.0
 
 
 async def work_queue(settings: Settings) -> WorkQueue:
@@ -71,7 +74,7 @@ def sender(
 
 def replay_guard(settings: Settings) -> ReplayGuard:
     if settings.redis_url:
-        client = redis.Redis.from_url(settings.redis_url)
+        client = redis_client(settings.redis_url)
         return RedisReplayGuard(client, f"{settings.notifier_stream}:seen")
     return MemoryReplayGuard()
 
@@ -119,13 +122,21 @@ async def _notifier(app: web.Application) -> AsyncIterator[None]:
     running = asyncio.create_task(worker.run()) if settings.notifier_sender_in_service else None
     yield
     if running:
-        running.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await running
+        worker.stop()
+        await _finish(running, SENDER_STOP_GRACE_S)
     await worker.close()
     await app[REPLAY_GUARD].close()
     await queue.close()
     await store.close()
+
+
+async def _finish(task: asyncio.Task[None], grace_s: float) -> None:
+    """Wait for a task told to stop; cancel it if it has not stopped within `grace_s`."""
+    done, _ = await asyncio.wait({task}, timeout=grace_s)
+    if not done:
+        task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def dossier_source(settings: Settings, mirror: MirrorDossierSource) -> DossierSource:
@@ -141,7 +152,7 @@ def dossier_source(settings: Settings, mirror: MirrorDossierSource) -> DossierSo
 async def _dossiers(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     limiter: AttemptLimiter = MemoryAttemptLimiter()
-    client = redis.Redis.from_url(settings.redis_url) if settings.redis_url else None
+    client = redis_client(settings.redis_url) if settings.redis_url else None
     if client is not None:
         limiter = RedisAttemptLimiter(client, f"{settings.notifier_stream}:lookups")
     source = dossier_source(settings, app[MIRROR])

@@ -4,13 +4,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 import pytest
+import pytest_timeout
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -47,10 +53,22 @@ async def backend(request: pytest.FixtureRequest) -> AsyncIterator[Backend]:
 
 
 async def drop_schema(database_url: str, schema: str) -> None:
+    """A connection left open inside a transaction on the schema would make the drop wait for
+    ever: it waits a few seconds, then fails naming the sessions in the way."""
     engine = create_async_engine(Settings(database_url=database_url).sqlalchemy_url)
-    async with engine.begin() as conn:
-        await conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    await engine.dispose()
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(sa.text("SET LOCAL lock_timeout = '10s'"))
+            await conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    except sa.exc.OperationalError as e:
+        async with engine.connect() as conn:
+            sessions = (await conn.execute(sa.text(
+                "SELECT pid, state, left(query, 200) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ))).all()
+        raise AssertionError(f"schema {schema} is still in use by {sessions}") from e
+    finally:
+        await engine.dispose()
 
 
 def settings_for(backend: Backend, data_dir: Path, **overrides: object) -> Settings:
@@ -68,3 +86,35 @@ def settings_for(backend: Backend, data_dir: Path, **overrides: object) -> Setti
 
 # tests/rasa run with the Rasa runtime (Python 3.10); see tests/rasa/pytest.ini.
 collect_ignore = ["rasa"]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_timeout_set_timer(item: pytest.Item, settings: Any) -> bool | None:
+    """pytest-timeout's signal method, which first prints every asyncio task's stack: a stuck
+    async test is a coroutine waiting for something, which the threads' stacks do not show."""
+    if settings.method != "signal":
+        return None
+
+    def on_timeout(signum: int, frame: FrameType | None) -> None:
+        __tracebackhide__ = True
+        print_asyncio_tasks()
+        pytest_timeout.timeout_sigalrm(item, settings)
+
+    def cancel() -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+
+    item.cancel_timeout = cancel  # type: ignore[attr-defined]  # pytest-timeout's protocol
+    signal.signal(signal.SIGALRM, on_timeout)
+    signal.setitimer(signal.ITIMER_REAL, settings.timeout)
+    return True
+
+
+def print_asyncio_tasks() -> None:
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # stuck outside an event loop: the threads' stacks tell it all
+        return
+    for task in asyncio.all_tasks(loop):
+        print(f"~~~~~~~~ asyncio task {task.get_name()} ~~~~~~~~", file=sys.stderr)
+        task.print_stack(file=sys.stderr)

@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import redis.asyncio as redis
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -18,6 +17,7 @@ from dossiers.lookup import ANSWERS, Asker, DossierLookup, Outcome, audit
 from dossiers.mirror import MirrorDossierSource
 from dossiers.model import Dossier, SourceUnavailable
 from notifier.events import StepEvent
+from notifier.redis_client import redis_client
 from tests.conftest import Backend, settings_for
 
 CODE = "000.00.12.H26-251120-0001"
@@ -50,7 +50,7 @@ async def limiter(backend: Backend) -> AsyncIterator[AttemptLimiter]:
     if backend.redis_url is None:
         yield MemoryAttemptLimiter()
         return
-    client = redis.Redis.from_url(backend.redis_url)
+    client = redis_client(backend.redis_url)
     yield RedisAttemptLimiter(client, f"test:{uuid.uuid4().hex}")
     await client.aclose()
 

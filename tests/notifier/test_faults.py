@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -56,14 +56,25 @@ def settings(backend: Backend, tmp_path: Path, gateway: tuple[FakeBrandname, str
     )
 
 
+def redis_answers() -> bool:
+    ping = ["redis-cli", "-p", "6379", "ping"]
+    return subprocess.run(ping, capture_output=True, timeout=5).stdout.strip() == b"PONG"
+
+
 def restart_redis() -> None:
     """A restart of this machine's Redis, which keeps nothing on disk: the stream is gone."""
-    subprocess.run(["redis-cli", "-p", "6379", "shutdown", "nosave"], check=False)
-    time.sleep(0.5)
-    subprocess.run(REDIS_START, check=True)
-    for _ in range(50):
-        if subprocess.run(["redis-cli", "-p", "6379", "ping"], capture_output=True).returncode == 0:
-            return
+    subprocess.run(["redis-cli", "-p", "6379", "shutdown", "nosave"], check=False, timeout=10)
+    wait_for(lambda: not redis_answers(), "Redis to stop")
+    os.makedirs("/var/lib/redis", exist_ok=True)
+    os.makedirs("/var/log/redis", exist_ok=True)
+    subprocess.run(REDIS_START, check=True, timeout=10)
+    wait_for(redis_answers, "Redis to start again")
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, f"waited {timeout_s} s for {what}"
         time.sleep(0.1)
 
 
@@ -145,6 +156,7 @@ async def test_a_worker_killed_mid_batch_loses_nothing(
         survivor.terminate()
         survivor.wait(timeout=10)
     assert statuses == {"sent"}, (tmp_path / "worker-b.log").read_text()[-3000:]
+    assert survivor.returncode == 0, "a worker told to stop finishes its batch and exits"
     assert_each_once(fake, ids)
     print(f"repeats absorbed by the gateway: {len(fake.duplicates)}")
 

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis.asyncio as redis
 from aiohttp.test_utils import TestClient, TestServer
 
 from dossiers.mirror import MirrorDossierSource
 from notifier.events import StepEvent
+from notifier.redis_client import redis_client
 from notifier.sender import Housekeeping, Sender
 from notifier.store import NotificationStore
 from notifier.work_queue import RedisStreamQueue
@@ -181,7 +181,7 @@ async def test_work_dropped_by_a_restarted_redis_is_queued_again(
     intake = ingestor(settings, store, queue, mirror)
     ids = [i for e in events for i in (await intake.ingest(StepEvent(**e))).notification_ids]
     # What a Redis restart without persistence does: the stream and its group are gone.
-    client = redis.Redis.from_url(settings.redis_url)
+    client = redis_client(settings.redis_url)
     await client.delete(settings.notifier_stream)
     await client.aclose()
 

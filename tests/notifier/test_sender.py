@@ -9,11 +9,16 @@ from pathlib import Path
 import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from notifier.events import StepEvent
 from notifier.failover import FailoverProvider
+from notifier.ingest import Ingestor
+from notifier.providers.base import OutgoingMessage
 from notifier.providers.outbox import OutboxSmsProvider
 from notifier.sender import Sender
 from notifier.store import NotificationStore
+from notifier.templates import Templates
 from notifier.work_queue import Delivery, MemoryQueue
+from tests.notifier.test_pipeline import step_event
 
 
 class FlakyQueue(MemoryQueue):
@@ -64,3 +69,35 @@ async def test_a_sender_cancelled_as_work_arrives_stops(ticks: int) -> None:
     task.cancel()
     done, _ = await asyncio.wait([task], timeout=1.0)
     assert task in done and task.cancelled()
+
+
+class SlowSms(OutboxSmsProvider):
+    """Takes a while to answer, and tells when a message is in its hands."""
+
+    def __init__(self) -> None:
+        super().__init__(timeout_s=5.0)
+        self.in_hand = asyncio.Event()
+
+    async def _send(self, message: OutgoingMessage) -> str:
+        self.in_hand.set()
+        await asyncio.sleep(0.3)
+        return await super()._send(message)
+
+
+async def test_a_stopped_sender_first_finishes_the_message_in_hand(tmp_path: Path) -> None:
+    store = NotificationStore.from_url(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}")
+    await store.create_schema()
+    queue = MemoryQueue()
+    ingestor = Ingestor(store, queue, Templates(), push_enabled=False)
+    event = StepEvent(**step_event(step="result_ready"))  # type: ignore[arg-type]
+    [notification_id] = (await ingestor.ingest(event)).notification_ids
+    provider = SlowSms()
+    sender = Sender(store, queue, {"sms": FailoverProvider([(provider, 1.0)])})
+    task = asyncio.create_task(sender.run(wait_s=0.05))
+    async with asyncio.timeout(5):
+        await provider.in_hand.wait()
+        sender.stop()
+        await task
+    notification = await store.get(notification_id)
+    assert notification is not None and notification.status == "sent"
+    await store.close()
