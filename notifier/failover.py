@@ -8,6 +8,7 @@ the sender's retry (after a backoff) goes to whichever provider is then healthy.
 
 from __future__ import annotations
 
+import datetime
 import random
 import time
 from collections.abc import Sequence
@@ -56,6 +57,14 @@ class FailoverProvider:
             raise
         circuit.failures = 0
         return Sent(circuit.provider.name, reference)
+
+    async def find_sent(self, message: OutgoingMessage, since: datetime.datetime) -> Sent | None:
+        """Asks every provider of the channel: an earlier attempt may have gone to any of them."""
+        for circuit in self._circuits:
+            reference = await circuit.provider.find_sent(message, since)
+            if reference is not None:
+                return Sent(circuit.provider.name, reference)
+        return None
 
     def _pick(self) -> _Circuit:
         now = time.monotonic()

@@ -148,7 +148,14 @@ class Sender:
             notification.id, notification.recipient, notification.body,
             notification.title, notification.link,
         )
-        return await self._channels[notification.channel].deliver(message)
+        channel = self._channels[notification.channel]
+        if notification.attempts > 1:  # the earlier attempt's outcome may be unknown
+            earlier = await channel.find_sent(message, notification.created_at)
+            if earlier is not None:
+                logger.info("notification=%s was accepted by %s on an earlier attempt: "
+                            "not sent again", notification.id, earlier.provider)
+                return earlier
+        return await channel.deliver(message)
 
     async def _fail_for_good(self, notification: Notification, error: Exception) -> None:
         logger.warning("notification=%s permanent failure: %s", notification.id, error)

@@ -72,8 +72,11 @@ async def drop_schema(database_url: str, schema: str) -> None:
 
 
 def settings_for(backend: Backend, data_dir: Path, **overrides: object) -> Settings:
-    """Settings for a test: explicit values only, so the caller's environment cannot leak in."""
+    """Settings for a test: explicit values only, so the caller's environment cannot leak in.
+    No quiet hours unless a test asks: a run at night in Hanoi must not hold its messages."""
     values: dict[str, object] = {
+        "quiet_hours_start": "00:00",
+        "quiet_hours_end": "00:00",
         "data_dir": data_dir,
         "database_url": backend.database_url,
         "redis_url": backend.redis_url,
@@ -116,5 +119,18 @@ def print_asyncio_tasks() -> None:
     except RuntimeError:  # stuck outside an event loop: the threads' stacks tell it all
         return
     for task in asyncio.all_tasks(loop):
-        print(f"~~~~~~~~ asyncio task {task.get_name()} ~~~~~~~~", file=sys.stderr)
-        task.print_stack(file=sys.stderr)
+        print(f"~~~~~~~~ asyncio task {task!r} ~~~~~~~~", file=sys.stderr)
+        for line in awaiting(task.get_coro()):
+            print(f"  {line}", file=sys.stderr)
+
+
+def awaiting(coro: Any) -> list[str]:
+    """Where a coroutine waits, outermost first: the chain of awaits that a task's own stack
+    (one frame) does not show."""
+    lines = []
+    while coro is not None:
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+        if frame is not None:
+            lines.append(f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}")
+        coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+    return lines

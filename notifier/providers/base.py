@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import datetime
 import logging
 import time
 from dataclasses import dataclass
@@ -67,6 +68,12 @@ class Provider(abc.ABC):
 
     @abc.abstractmethod
     async def _send(self, message: OutgoingMessage) -> str: ...
+
+    async def find_sent(self, message: OutgoingMessage, since: datetime.datetime) -> str | None:
+        """The provider's reference for `message` if an earlier attempt, since `since`, reached
+        it after all (a time-out, a worker killed before it recorded the answer); else None.
+        Providers that take our reference as an idempotency key have nothing to look up."""
+        return None
 
     async def close(self) -> None:
         return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime
 import logging
 
 import aiohttp
@@ -13,6 +15,11 @@ from notifier.providers.base import OutgoingMessage, PermanentError, Provider, R
 
 # The library logs each request and response at INFO, recipients included; keep that out.
 logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+
+# An earlier attempt is looked for among this many of the recipient's latest messages, created
+# at most this long before our record of the notification (the two clocks differ).
+LOOKUP_LIMIT = 20
+CLOCK_SKEW = datetime.timedelta(minutes=5)
 
 
 class TwilioSmsProvider(Provider):
@@ -57,6 +64,21 @@ class TwilioSmsProvider(Provider):
         except aiohttp.ClientError as e:
             raise RetryableError(f"twilio unreachable: {e}") from e
         return str(sent.sid)
+
+    async def find_sent(self, message: OutgoingMessage, since: datetime.datetime) -> str | None:
+        """Twilio takes no idempotency key, so look among the recipient's latest messages for
+        this text, created since the first attempt. If Twilio cannot be asked, do not send:
+        the retry asks again."""
+        since = since.replace(tzinfo=since.tzinfo or datetime.timezone.utc) - CLOCK_SKEW
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                latest = await self._client.messages.list_async(to=message.to, limit=LOOKUP_LIMIT)
+        except (TimeoutError, TwilioRestException, aiohttp.ClientError) as e:
+            raise RetryableError(f"twilio could not be asked about an earlier attempt: {e}") from e
+        for sent in latest:
+            if sent.body == message.body and sent.date_created and sent.date_created >= since:
+                return str(sent.sid)
+        return None
 
     async def close(self) -> None:
         await self._http.close()

@@ -2,7 +2,9 @@
 
 It checks HTTP Basic auth (account SID and auth token), the form fields Twilio requires, answers
 with Twilio's JSON shapes (a message resource, or an error with `code` and `more_info`), and
-records what it accepted. `fail_next` makes it answer the next requests with given statuses.
+records what it accepted. `fail_next` makes it answer the next requests with given statuses;
+`slow_next` makes it accept the next messages but answer only after the given delays, as a
+Twilio that a client times out on. It lists messages (newest first, filtered by `To`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class FakeTwilio:
     auth_token: str = "test-auth-token"
     messages: list[dict[str, Any]] = field(default_factory=list)
     fail_next: list[int] = field(default_factory=list)
+    slow_next: list[float] = field(default_factory=list)
     outcomes: dict[str, str] = field(default_factory=dict)  # final status by phone; delivered
     _callbacks: set[asyncio.Task[None]] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -33,6 +36,7 @@ class FakeTwilio:
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self._create_message)
+        app.router.add_get("/2010-04-01/Accounts/{sid}/Messages.json", self._list_messages)
         return app
 
     def sent_to(self, phone: str) -> list[dict[str, Any]]:
@@ -86,12 +90,28 @@ class FakeTwilio:
         }
         with self._lock:
             self.messages.append(message)
+            delay = self.slow_next.pop(0) if self.slow_next else 0.0
+        await asyncio.sleep(delay)
         callback = form.get("StatusCallback")
         if callback:
             task = asyncio.create_task(self._report(str(callback), message))
             self._callbacks.add(task)
             task.add_done_callback(self._callbacks.discard)
         return web.json_response(message, status=201)
+
+    async def _list_messages(self, request: web.Request) -> web.Response:
+        if not self._authorised(request) or request.match_info["sid"] != self.account_sid:
+            return self._error(401, 20003, "Authenticate")
+        to = request.query.get("To")
+        page_size = int(request.query.get("PageSize", "50"))
+        with self._lock:
+            found = [m for m in reversed(self.messages) if to is None or m["to"] == to]
+        uri = request.path_qs
+        return web.json_response({
+            "messages": found[:page_size], "page": 0, "page_size": page_size, "start": 0,
+            "end": min(len(found), page_size) - 1, "uri": uri, "first_page_uri": uri,
+            "next_page_uri": None, "previous_page_uri": None,
+        })
 
     async def _report(self, url: str, message: dict[str, Any]) -> None:
         """What Twilio does next: POST the final status to the StatusCallback URL, signed with

@@ -51,7 +51,7 @@ def settings(backend: Backend, tmp_path: Path, gateway: tuple[FakeBrandname, str
     return settings_for(
         backend, tmp_path, sms_providers="brandname", brandname_api_base_url=url,
         brandname_api_key=fake.api_key, brandname_secret_key=fake.secret_key,
-        quiet_hours_start="00:00", quiet_hours_end="00:00", notifier_sender_in_service=False,
+        notifier_sender_in_service=False,
         notifier_reclaim_idle_s=1.0, notifier_stalled_after_s=3.0, notifier_lost_after_s=2.0,
     )
 

@@ -51,8 +51,6 @@ def gateway_settings(backend: Backend, tmp_path: Path, fakes: Any, **overrides: 
         brandname_api_base_url=brandname_url, brandname_api_key=brandname.api_key,
         brandname_secret_key=brandname.secret_key, push_provider="outbox",
         notifier_api_keys=f"{LIVE_KEY},{TEST_KEY}",
-        # No quiet hours in these tests: they would hold messages back at night.
-        quiet_hours_start="00:00", quiet_hours_end="00:00",
     )
     values.update(overrides)
     return settings_for(backend, tmp_path, **values)

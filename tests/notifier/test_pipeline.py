@@ -17,6 +17,7 @@ from aiohttp.test_utils import TestClient
 
 from notifier.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from service.app import create_app
+from service.keys import STORE
 from tests.conftest import Backend, settings_for
 from tests.fakes.twilio_api import FakeTwilio
 
@@ -124,6 +125,25 @@ async def test_a_provider_error_is_retried(client: TestClient, twilio: tuple[Fak
     record = await wait_for_status(client, notification_id, "sent")
     assert record["attempts"] == 2
     assert len(fake.sent_to("+84912345678")) == 1
+
+
+async def test_a_message_twilio_accepted_after_a_time_out_is_not_sent_again(
+    backend: Backend, tmp_path: Path, twilio: tuple[FakeTwilio, str], aiohttp_client: Any
+) -> None:
+    """Twilio takes no idempotency key: the retry first asks Twilio whether it has the message."""
+    fake, url = twilio
+    settings = settings_for(
+        backend, tmp_path, sms_providers="twilio", twilio_account_sid=fake.account_sid,
+        twilio_auth_token=fake.auth_token, twilio_api_base_url=url, provider_timeout_s=0.3,
+    )
+    client: TestClient = await aiohttp_client(create_app(settings))
+    fake.slow_next.append(1.0)  # accepted, answered after the client gave up
+    response = await post_event(client, step_event(step="result_ready"))
+    [notification_id] = (await response.json())["notifications"]
+    record = await wait_for_status(client, notification_id, "sent")
+    [sms] = fake.sent_to("+84912345678")
+    stored = await client.app[STORE].get(notification_id)
+    assert record["attempts"] == 2 and stored.provider_ref == sms["sid"]
 
 
 @pytest.mark.parametrize(

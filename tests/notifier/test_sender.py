@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from notifier.events import StepEvent
 from notifier.failover import FailoverProvider
 from notifier.ingest import Ingestor
+from notifier.policy import QuietHours
 from notifier.providers.base import OutgoingMessage
 from notifier.providers.outbox import OutboxSmsProvider
 from notifier.sender import Sender
@@ -88,7 +90,8 @@ async def test_a_stopped_sender_first_finishes_the_message_in_hand(tmp_path: Pat
     store = NotificationStore.from_url(f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}")
     await store.create_schema()
     queue = MemoryQueue()
-    ingestor = Ingestor(store, queue, Templates(), push_enabled=False)
+    no_quiet_hours = QuietHours(datetime.time(0), datetime.time(0))
+    ingestor = Ingestor(store, queue, Templates(), no_quiet_hours, push_enabled=False)
     event = StepEvent(**step_event(step="result_ready"))  # type: ignore[arg-type]
     [notification_id] = (await ingestor.ingest(event)).notification_ids
     provider = SlowSms()

@@ -60,8 +60,7 @@ async def test_subscribing_lifts_an_sms_opt_out(
     backend: Backend, tmp_path: Path, aiohttp_client: Any
 ) -> None:
     key = "ihanoi:live:live-secret-0123456789"
-    settings = settings_for(backend, tmp_path, internal_api_token=TOKEN, notifier_api_keys=key,
-                            quiet_hours_start="00:00", quiet_hours_end="00:00")
+    settings = settings_for(backend, tmp_path, internal_api_token=TOKEN, notifier_api_keys=key)
     client: TestClient = await aiohttp_client(create_app(settings))
     await client.put("/v1/recipients/0912345678", json={"sms_opt_out": True},
                      headers={"Authorization": "Bearer live-secret-0123456789"})
