@@ -119,7 +119,10 @@ async def _notifier(app: web.Application) -> AsyncIterator[None]:
     )
     app[REPLAY_GUARD] = replay_guard(settings)
     worker = sender(settings, store, queue, app[INGESTOR].templates.registry.brandname)
-    running = asyncio.create_task(worker.run()) if settings.notifier_sender_in_service else None
+    running = (
+        asyncio.create_task(worker.run(), name="sender")
+        if settings.notifier_sender_in_service else None
+    )
     yield
     if running:
         worker.stop()
@@ -134,6 +137,7 @@ async def _finish(task: asyncio.Task[None], grace_s: float) -> None:
     """Wait for a task told to stop; cancel it if it has not stopped within `grace_s`."""
     done, _ = await asyncio.wait({task}, timeout=grace_s)
     if not done:
+        logger.warning("%s did not stop within %.0f s: cancelled", task.get_name(), grace_s)
         task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
