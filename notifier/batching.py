@@ -41,7 +41,9 @@ class GroupCommit(Generic[T, R]):
             try:
                 results = await self._write([item for item, _ in batch])
             except Exception as e:  # e.g. the database is down: every caller hears it
-                _settle(batch, e)
+                for _, done in batch:
+                    if not done.done():  # a caller whose client left is cancelled
+                        done.set_exception(e)
                 continue
             except BaseException:  # the writer was cancelled (shutdown): nobody may wait for ever
                 for _, done in batch + self._waiting:
@@ -51,9 +53,3 @@ class GroupCommit(Generic[T, R]):
             for (_, done), result in zip(batch, results, strict=True):
                 if not done.done():
                     done.set_result(result)
-
-
-def _settle(batch: list[tuple[T, asyncio.Future[R]]], error: Exception) -> None:
-    for _, done in batch:
-        if not done.done():  # a caller whose client left is cancelled
-            done.set_exception(error)

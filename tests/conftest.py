@@ -93,8 +93,8 @@ collect_ignore = ["rasa"]
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_timeout_set_timer(item: pytest.Item, settings: Any) -> bool | None:
-    """pytest-timeout's signal method, which first prints every asyncio task's stack: a stuck
-    async test is a coroutine waiting for something, which the threads' stacks do not show."""
+    """pytest-timeout's signal method, which first prints where every asyncio task waits: a
+    stuck async test is a coroutine waiting for something, which the threads' stacks do not show."""
     if settings.method != "signal":
         return None
 
