@@ -41,7 +41,8 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help venvs model secrets run test lint bench-nlu bench-knowledge bench-notifier clean-cache
+.PHONY: help venvs model secrets run test lint bench-nlu bench-knowledge bench-notifier \
+	bench-conversations clean-cache
 
 help:
 	@echo "make run    start the Rasa server, the action server and the service (chat page on http://127.0.0.1:$(SERVICE_PORT)/)"
@@ -97,8 +98,15 @@ test: lint model
 	$(RASA_VENV)/bin/python -m pytest -c tests/rasa/pytest.ini tests/rasa
 	$(APP_PYTHON) -m pytest $(PYTEST_ARGS)
 
+# NLU_DATA=bench/nlu/blind_dev.yml measures on the blind tuning set instead of the held-out split.
+NLU_DATA ?= bench/nlu/test_nlu.yml
 bench-nlu: venvs model
-	$(APP_PYTHON) -m bench.nlu.run --rasa-bin $(RASA_BIN) --model $(MODEL)
+	$(APP_PYTHON) -m bench.nlu.run --rasa-bin $(RASA_BIN) --model $(MODEL) --data $(NLU_DATA)
+
+# SET=dev (the tuning batch, default) or SET=final (run once, at the end).
+SET ?= dev
+bench-conversations: venvs model
+	$(APP_PYTHON) -m bench.conversations.run --rasa-bin $(RASA_BIN) --model $(MODEL) --set $(SET)
 
 bench-knowledge: venvs
 	$(APP_PYTHON) -m bench.knowledge.run

@@ -28,6 +28,17 @@ BOOKING_BUTTON = {"title": "Đặt lịch", "payload": "/book_appointment"}
 SMS_MAX_SEGMENTS = 2
 VOICE_SMS_OFFER = "Bạn có muốn nhận chi tiết qua tin nhắn SMS không?"
 
+CHAT_MAX_CHARS = 400
+SHORT_UNCERTAIN_NOTE = "Lưu ý: thông tin này cần xác nhận lại tại nơi nộp hoặc qua 1900 1009."
+DETAIL_TITLES = {
+    "documents": "Xem đủ giấy tờ",
+    "fee": "Chi tiết lệ phí",
+    "duration": "Chi tiết thời gian",
+    "place": "Chi tiết nơi nộp",
+    "online": "Cách nộp trực tuyến",
+    "result": "Chi tiết kết quả",
+    "general": "Xem chi tiết",
+}
 UNCERTAIN_NOTE = (
     "Lưu ý: thông tin này chưa được xác minh chắc chắn; bạn vui lòng xác nhận lại tại nơi "
     "nộp hồ sơ hoặc qua tổng đài 1900 1009."
@@ -109,24 +120,91 @@ def _is_uncertain(p: Procedure, aspect: str) -> bool:
     return aspect in p.uncertain
 
 
-def chat_answer(p: Procedure, aspect: str) -> str:
-    """The chat answer about one `aspect` of `p` (unknown aspects answer generally)."""
+def chat_answer(p: Procedure, aspect: str, detail: bool = False) -> str:
+    """The chat answer about one `aspect` of `p` (unknown aspects answer generally): short by
+    default (at most `CHAT_MAX_CHARS`, the rest behind buttons), in full when `detail`."""
     aspect = aspect if aspect in _PARTS else "general"
-    parts = [p.name, _PARTS[aspect](p)]
-    if _is_uncertain(p, aspect):
-        parts.append(UNCERTAIN_NOTE)
-    parts.append(f"Nguồn: {p.source} (kiểm tra ngày {p.verified:%d/%m/%Y}).")
-    return "\n\n".join(parts)
+    facts = _PARTS[aspect](p) if detail else _SHORT[aspect](p)
+    note = UNCERTAIN_NOTE if detail else SHORT_UNCERTAIN_NOTE
+    footer = (f"\n{note}" if _is_uncertain(p, aspect) else "") + (
+        f"\nNguồn: {_source_name(p)}, kiểm tra {p.verified:%d/%m/%Y}."
+    )
+    text = f"{_short_name(p)}\n{facts}"
+    if not detail and len(text) + len(footer) > CHAT_MAX_CHARS:
+        text = text[: CHAT_MAX_CHARS - len(footer) - 1].rsplit(" ", 1)[0] + "…"
+    return text + footer
 
 
-def chat_buttons(aspect: str) -> list[dict[str, str]]:
-    """Buttons for the other parts of the same procedure, as ask_procedure intents, and one to
-    book an appointment for it."""
-    return [
-        {"title": title, "payload": f'/ask_procedure{{"aspect": "{value}"}}'}
+def chat_buttons(p: Procedure, aspect: str, detail: bool = False) -> list[dict[str, str]]:
+    """Buttons for the rest: the full text of this part, the other parts of the same procedure
+    (each carrying the procedure's code, so an old answer's button answers for its own
+    procedure), booking, and the source page."""
+    aspect = aspect if aspect in _PARTS else "general"
+    buttons = [] if detail else [{"title": DETAIL_TITLES[aspect], "payload": _payload(
+        p, aspect, detail=True)}]
+    buttons += [
+        {"title": title, "payload": _payload(p, value)}
         for title, value in CHAT_BUTTONS
         if value != aspect
-    ] + [BOOKING_BUTTON]
+    ]
+    return [*buttons, BOOKING_BUTTON,
+            {"title": f"Nguồn: {_source_name(p)}", "type": "web_url", "url": str(p.source)}]
+
+
+def _payload(p: Procedure, aspect: str, detail: bool = False) -> str:
+    extra = ', "detail": "full"' if detail else ""
+    return f'/ask_procedure{{"procedure_code": "{p.code}", "aspect": "{aspect}"{extra}}}'
+
+
+def _short_name(p: Procedure, max_chars: int = 90) -> str:
+    """The record's name, or its longest short alias when the name is too long to head a reply."""
+    if len(p.name) <= max_chars:
+        return p.name
+    return _spoken_name(p)
+
+
+def _sentences(text: str, count: int, max_chars: int = 220) -> str:
+    """The first `count` sentences of `text`, cut at a word to at most `max_chars`."""
+    parts = _SENTENCE_END.split(text.strip())
+    out = " ".join(part.strip() for part in parts[:count] if part.strip())
+    if len(out) > max_chars:
+        out = out[: max_chars - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return out
+
+
+def _short_documents(p: Procedure) -> str:
+    shown = p.documents[:3]
+    lines = [f"• {_sentences(d.name, 1, 90)}" for d in shown]
+    more = len(p.documents) - len(shown)
+    tail = f"\n…và {more} giấy tờ khác (bấm \"Xem đủ giấy tờ\")." if more else ""
+    return "Hồ sơ chính gồm:\n" + "\n".join(lines) + tail
+
+
+def _short_place(p: Procedure) -> str:
+    if p.anywhere_in_city:
+        return ("Ở Hà Nội bạn nộp được tại bất kỳ chi nhánh hoặc điểm phục vụ hành chính công "
+                "nào, không phụ thuộc nơi cư trú; hoặc nộp trực tuyến nếu thủ tục cho phép.")
+    return f"Nơi nộp: {_sentences(p.where_to_file[0], 1, 200)}"
+
+
+def _short_general(p: Procedure) -> str:
+    return "\n".join((
+        f"Hồ sơ: {len(p.documents)} loại giấy tờ.",
+        f"Lệ phí: {_sentences(p.fee.summary, 1, 110)}",
+        f"Thời gian: {_sentences(p.processing_time, 1, 90)}",
+        _sentences(ONLINE_LEVELS[p.online.level], 1, 90),
+    ))
+
+
+_SHORT: dict[str, Callable[[Procedure], str]] = {
+    "documents": _short_documents,
+    "fee": lambda p: f"Lệ phí: {_sentences(p.fee.summary, 2)}",
+    "duration": lambda p: f"Thời gian giải quyết: {_sentences(p.processing_time, 2)}",
+    "place": _short_place,
+    "online": lambda p: _sentences(ONLINE_LEVELS[p.online.level], 1),
+    "result": lambda p: f"Kết quả: {_sentences(p.result, 2)}",
+    "general": _short_general,
+}
 
 
 def _source_name(p: Procedure) -> str:

@@ -21,6 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from dossiers.lookup import ANSWERS, CODE, HANOI, Outcome, canonical_code
+from nlu.normalise import fold
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +37,16 @@ LOOK_UP_FIRST = (
     "Để đăng ký nhận thông báo, bạn tra cứu hồ sơ trước: cho tôi mã hồ sơ và 4 số cuối số điện "
     "thoại đã khai khi nộp."
 )
+# Intents that leave the form: it extracts nothing from them, so Rasa rejects the form's turn and
+# the rules for leaving it (bot/data/rules.yml) serve the request instead.
+LEAVE_INTENTS = frozenset(
+    {"stop", "request_human", "ask_procedure", "book_appointment", "insult", "goodbye",
+     "complaint"}
+)
 _CODE_LIKE = re.compile(r"[0-9A-Za-z.\-\s]*\d[0-9A-Za-z.\-\s]*")
 _DIGIT_GROUP = re.compile(r"\d[\d .]*\d|\d")
+# The 4 digits said with the code: "(số điện thoại) đuôi 4321", "4 số cuối là 4321".
+_DIGITS_GIVEN = re.compile(r"(?:duoi|so cuoi|cuoi la)\D{0,12}?(\d{4})(?!\d)")
 
 
 def service_url() -> str:
@@ -55,6 +64,8 @@ class ValidateDossierStatusForm(FormValidationAction):
         found = next(tracker.get_latest_entity_values("dossier_code"), None)
         if found:
             return {"dossier_code": found}
+        if _leaving(tracker):
+            return {}
         text = (tracker.latest_message.get("text") or "").strip()
         # What was typed in answer to "your code?", when the extractor saw no valid code in it.
         if tracker.get_slot("requested_slot") == "dossier_code" and _CODE_LIKE.fullmatch(text):
@@ -76,11 +87,16 @@ class ValidateDossierStatusForm(FormValidationAction):
     async def extract_phone_last4(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        text = tracker.latest_message.get("text") or ""
         if tracker.get_slot("requested_slot") != "phone_last4":
+            # "tra cứu hồ sơ 000.00.12.H26-…, số điện thoại đuôi 4321": given with the code.
+            given = _DIGITS_GIVEN.search(fold(text))
+            return {"phone_last4": given.group(1)} if given else {}
+        if _leaving(tracker) or not re.search(r"\d", text):
+            # "cảm ơn", "không nhớ": not an answer; Rasa's rules reply, then the form asks again.
             return {}
         # "4 số cuối là 5678", "5678 ạ", "0912 345 678": the last group of 4 or more digits.
-        groups = [re.sub(r"\D", "", g) for g in _DIGIT_GROUP.findall(
-            tracker.latest_message.get("text") or "")]
+        groups = [re.sub(r"\D", "", g) for g in _DIGIT_GROUP.findall(text)]
         long_enough = [g for g in groups if len(g) >= 4]
         return {"phone_last4": long_enough[-1][-4:] if long_enough else "invalid"}
 
@@ -130,6 +146,13 @@ class ActionSubscribeDossier(Action):
         _, answer = await _call("subscribe", _request(tracker, code, digits))
         dispatcher.utter_message(text=answer)
         return [SlotSet("subscription_code", None), SlotSet("subscription_digits", None)]
+
+
+def _leaving(tracker: Tracker) -> bool:
+    """The message asks for something else, and has no digits that could answer the form."""
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    text = tracker.latest_message.get("text") or ""
+    return intent in LEAVE_INTENTS and not re.search(r"\d{4}", text)
 
 
 def _request(tracker: Tracker, code: Any, digits: Any) -> dict[str, Any]:

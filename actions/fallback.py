@@ -10,7 +10,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-# What each intent means, as a resident would say it.
+# What each intent means, as a resident would say it. Only requests worth confirming are offered:
+# "Có phải bạn muốn đồng ý?" helps nobody, so a guess among small talk asks to rephrase instead.
 INTENT_MEANINGS = {
     "ask_procedure": "hỏi về thủ tục hành chính",
     "book_appointment": "đặt lịch hẹn, lấy số thứ tự",
@@ -18,14 +19,6 @@ INTENT_MEANINGS = {
     "check_dossier_status": "tra cứu tình trạng hồ sơ",
     "request_human": "gặp nhân viên hỗ trợ",
     "complaint": "gửi phản ánh, khiếu nại",
-    "greet": "chào hỏi",
-    "goodbye": "kết thúc trò chuyện",
-    "thank": "cảm ơn",
-    "bot_challenge": "biết tôi là ai",
-    "out_of_scope": "hỏi việc khác ngoài thủ tục hành chính",
-    "inform": "cung cấp thông tin",
-    "affirm": "đồng ý",
-    "deny": "không đồng ý",
 }
 MAX_CHOICES = 2
 
@@ -39,7 +32,9 @@ class ActionAskAffirmation(Action):
     ) -> list[EventType]:
         ranking = tracker.latest_message.get("intent_ranking") or []
         likely = [
-            r["name"] for r in ranking if r.get("name") in INTENT_MEANINGS
+            r["name"] for r in ranking
+            # Gibberish has every confidence 0 (nlu/unknown_words.py): nothing to offer.
+            if r.get("name") in INTENT_MEANINGS and r.get("confidence")
         ][:MAX_CHOICES]
         if not likely:
             dispatcher.utter_message(response="utter_ask_rephrase")

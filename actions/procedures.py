@@ -1,30 +1,50 @@
-"""Answering questions about procedures from the knowledge base."""
+"""Answering questions about procedures from the knowledge base.
+
+One decision per turn (`knowledge.resolve`): answer the procedure settled by the evidence, ask
+which one when two are close or none was named, or say plainly that the assistant has no
+information and record the question as a knowledge gap. The procedure under discussion changes
+only when a new one is settled.
+"""
 
 from __future__ import annotations
 
 import functools
+import logging
+import os
 from typing import Any
 
+import aiohttp
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import chat_answer, chat_buttons, sms_answer, voice_answer
+from actions.dossier_status import TOKEN_HEADER, service_url
 from knowledge.records import load_procedures
-from knowledge.schema import Procedure
+from knowledge.resolve import Decision, Evidence, ProcedureResolver, Resolution
 from knowledge.search import Hit, ProcedureSearch
 from notifier.gsm7 import to_gsm7
 
+logger = logging.getLogger(__name__)
+
 NOT_FOUND = (
-    "Xin lỗi, tôi chưa tìm thấy thủ tục bạn hỏi. Bạn có thể nói rõ tên thủ tục, ví dụ: "
-    "\"đăng ký khai sinh\", \"lý lịch tư pháp\", \"đăng ký tạm trú\", hoặc gọi tổng đài 1900 1009."
+    "Xin lỗi, tôi chưa có thông tin về thủ tục này nên không muốn trả lời sai. Bạn có thể tra "
+    "cứu trên Cổng Dịch vụ công quốc gia (https://dichvucong.gov.vn) hoặc gọi tổng đài "
+    "1900 1009 để được hướng dẫn."
 )
 WHICH_ONE = "Bạn muốn hỏi thủ tục nào dưới đây?"
+WHICH_PROCEDURE = (
+    "Bạn muốn hỏi về thủ tục nào? Bạn nói rõ tên giúp tôi, ví dụ: \"làm lại căn cước\", "
+    "\"đăng ký khai sinh\", \"lý lịch tư pháp\"."
+)
 NONE_OF_THESE = {"title": "Thủ tục khác", "payload": "/deny"}
 # Input channels that are not a chat screen (the IVR and SMS connectors register these names).
 VOICE_CHANNELS = frozenset({"ivr", "voice"})
 SMS_CHANNELS = frozenset({"sms"})
-MAX_CHOICES = 3
+GAPS_TIMEOUT_S = 3.0
+# A message the NLU took as out of scope is still answered when the knowledge base names it this
+# surely (on the blind tuning utterances: 124 of 200 procedure questions, 0 of 90 out of scope).
+OUT_OF_SCOPE_OVERRIDE = 0.9
 
 
 @functools.cache
@@ -33,9 +53,14 @@ def procedure_search() -> ProcedureSearch:
     return ProcedureSearch(load_procedures())
 
 
+@functools.cache
+def procedure_resolver() -> ProcedureResolver:
+    return ProcedureResolver(procedure_search())
+
+
 class ActionAnswerProcedure(Action):
-    """Find the procedure asked about (or keep the one being discussed) and answer one aspect,
-    in the form the resident's channel needs; ask which one when two are equally likely."""
+    """Settle the procedure asked about and answer one aspect of it in the form the resident's
+    channel needs; or ask which one; or say the assistant does not know."""
 
     def name(self) -> str:
         return "action_answer_procedure"
@@ -43,55 +68,97 @@ class ActionAnswerProcedure(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        aspect = next(tracker.get_latest_entity_values("aspect"), None) or "general"
-        search = procedure_search()
-        hits = _candidates(search, tracker)
-        if not hits:
-            dispatcher.utter_message(text=NOT_FOUND)
-            return [SlotSet("aspect", None)]
-        if search.is_ambiguous(hits):
-            _ask_which(dispatcher, hits[:MAX_CHOICES], aspect, tracker.get_latest_input_channel())
-            return [SlotSet("aspect", aspect)]
-        procedure = search.get(hits[0].code)
-        assert procedure is not None  # hits come from the same index
-        _answer(dispatcher, procedure, aspect, tracker.get_latest_input_channel())
-        return [SlotSet("procedure_code", procedure.code), SlotSet("aspect", aspect)]
+        resolution = procedure_resolver().resolve(_evidence(tracker))
+        aspect = _aspect(tracker)
+        channel = tracker.get_latest_input_channel()
+        decided = SlotSet("decision", resolution.decision.value)
+        if resolution.decision == Decision.ANSWER:
+            procedure = procedure_search().get(str(resolution.code))
+            assert procedure is not None  # the resolver answers only known codes
+            detail = next(tracker.get_latest_entity_values("detail"), None) == "full"
+            _answer(dispatcher, procedure.code, aspect, channel, detail)
+            return [decided, SlotSet("procedure_code", procedure.code), SlotSet("aspect", aspect),
+                    SlotSet("procedure_choices", None)]
+        if resolution.decision == Decision.CLARIFY:
+            _ask_which(dispatcher, list(resolution.candidates), aspect, channel)
+            choices = [hit.code for hit in resolution.candidates] or None
+            return [decided, SlotSet("aspect", aspect), SlotSet("procedure_choices", choices)]
+        dispatcher.utter_message(text=NOT_FOUND)
+        await _record_gap(tracker, resolution)
+        return [decided, SlotSet("procedure_code", None), SlotSet("aspect", None),
+                SlotSet("procedure_choices", None)]
 
 
-def _candidates(search: ProcedureSearch, tracker: Tracker) -> list[Hit]:
-    """The procedure chosen by a button; else the one named; else the one already discussed (a
-    follow-up); else the best matches for the whole message."""
-    chosen = _known(search, next(tracker.get_latest_entity_values("procedure_code"), None))
-    if chosen:
-        return chosen
-    named = next(tracker.get_latest_entity_values("procedure"), None)
-    hits = search.search(named, k=MAX_CHOICES) if named else []
-    return (
-        hits
-        or _known(search, tracker.get_slot("procedure_code"))
-        or search.search(_resident_text(tracker), k=MAX_CHOICES)
+class ActionOutOfScope(Action):
+    """Decline politely what is outside public services; but a long procedure question that the
+    NLU took for small talk ("mua lại xe máy cũ, giờ muốn sang tên thì làm sao") is answered
+    when the knowledge base names one procedure beyond doubt."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        resolution = procedure_resolver().resolve(Evidence(_resident_text(tracker)))
+        if (
+            resolution.decision != Decision.ANSWER
+            or resolution.probability < OUT_OF_SCOPE_OVERRIDE
+        ):
+            dispatcher.utter_message(response="utter_out_of_scope")
+            return []
+        aspect = _aspect(tracker)
+        _answer(dispatcher, str(resolution.code), aspect, tracker.get_latest_input_channel(),
+                detail=False)
+        return [SlotSet("decision", Decision.ANSWER.value),
+                SlotSet("procedure_code", resolution.code), SlotSet("aspect", aspect),
+                SlotSet("procedure_choices", None)]
+
+
+def _evidence(tracker: Tracker) -> Evidence:
+    choices = tracker.get_slot("procedure_choices") or []
+    return Evidence(
+        text=_resident_text(tracker),
+        chosen=next(tracker.get_latest_entity_values("procedure_code"), None),
+        current=tracker.get_slot("procedure_code"),
+        # An empty list marks "which procedure?" asked without candidates.
+        choices=tuple(choices),
     )
 
 
-def _known(search: ProcedureSearch, code: Any) -> list[Hit]:
-    procedure = search.get(str(code)) if code else None
-    return [Hit(procedure.code, procedure.name, 1.0)] if procedure else []
+def _aspect(tracker: Tracker) -> str:
+    """The aspect this message asks about; an answer to "which one?" keeps the question's."""
+    named = next(tracker.get_latest_entity_values("aspect"), None)
+    if named:
+        return str(named)
+    if tracker.get_slot("decision") == Decision.CLARIFY.value:
+        return str(tracker.get_slot("aspect") or "general")
+    return "general"
 
 
 def _answer(
-    dispatcher: CollectingDispatcher, procedure: Procedure, aspect: str, channel: str | None
+    dispatcher: CollectingDispatcher, code: str, aspect: str, channel: str | None, detail: bool
 ) -> None:
+    procedure = procedure_search().get(code)
+    assert procedure is not None
     if channel in VOICE_CHANNELS:
         dispatcher.utter_message(text=voice_answer(procedure, aspect))
     elif channel in SMS_CHANNELS:
         dispatcher.utter_message(text=sms_answer(procedure, aspect))
     else:
-        dispatcher.utter_message(text=chat_answer(procedure, aspect), buttons=chat_buttons(aspect))
+        dispatcher.utter_message(
+            text=chat_answer(procedure, aspect, detail=detail),
+            buttons=chat_buttons(procedure, aspect, detail=detail),
+        )
 
 
 def _ask_which(
     dispatcher: CollectingDispatcher, hits: list[Hit], aspect: str, channel: str | None
 ) -> None:
+    if not hits:
+        text = WHICH_PROCEDURE
+        dispatcher.utter_message(text=to_gsm7(text) if channel in SMS_CHANNELS else text)
+        return
     if channel in VOICE_CHANNELS or channel in SMS_CHANNELS:
         question = "Bạn muốn hỏi về " + ", hay ".join(hit.name for hit in hits) + "?"
         dispatcher.utter_message(text=to_gsm7(question) if channel in SMS_CHANNELS else question)
@@ -104,6 +171,26 @@ def _ask_which(
         for hit in hits
     ]
     dispatcher.utter_message(text=WHICH_ONE, buttons=[*buttons, NONE_OF_THESE])
+
+
+async def _record_gap(tracker: Tracker, resolution: Resolution) -> None:
+    """Tell our service what the assistant could not answer (`python -m knowledge gaps`). A
+    failure is logged and forgotten: the resident has had their answer."""
+    body = {
+        "question": _resident_text(tracker)[:500],
+        "conversation": tracker.sender_id,
+        "candidates": [hit.code for hit in resolution.candidates[:3]],
+    }
+    headers = {TOKEN_HEADER: os.environ.get("INTERNAL_API_TOKEN", "")}
+    try:
+        async with aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=GAPS_TIMEOUT_S)
+        ) as session, session.post(
+            f"{service_url()}/api/v1/knowledge/gaps", json=body, headers=headers
+        ) as response:
+            response.raise_for_status()
+    except (aiohttp.ClientError, TimeoutError) as e:
+        logger.warning("knowledge gap not recorded: %r", e)
 
 
 def _resident_text(tracker: Tracker) -> str:

@@ -3,14 +3,18 @@
     python -m knowledge validate          check every record; exit 1 naming the first bad file
     python -m knowledge search "câu hỏi"  the best matches, as the bot would find them
     python -m knowledge stats             counts by field, level, online level, uncertainty
+    python -m knowledge gaps              questions the bot declined to answer, most asked first
+                                          (the database of DATABASE_URL, else SQLite in DATA_DIR)
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from collections import Counter
 
+from knowledge.gaps import Gap, GapLog
 from knowledge.records import RecordError, load_procedures
 from knowledge.schema import Procedure
 from knowledge.search import ProcedureSearch
@@ -49,6 +53,28 @@ def stats() -> int:
     return 0
 
 
+async def _most_asked(limit: int) -> list[Gap]:
+    # The CLI reads the service's own configuration: the same database, however it is set.
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from service.settings import Settings
+
+    engine = create_async_engine(Settings().sqlalchemy_url)
+    try:
+        return await GapLog(engine).most_asked(limit)
+    finally:
+        await engine.dispose()
+
+
+def gaps(limit: int) -> int:
+    found = asyncio.run(_most_asked(limit))
+    for gap in found:
+        print(f"{gap.count:5d}  {gap.last_at:%Y-%m-%d}  {gap.question}  [{gap.candidates}]")
+    if not found:
+        print("no knowledge gaps recorded")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m knowledge", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -57,11 +83,15 @@ def main(argv: list[str] | None = None) -> int:
     query.add_argument("query")
     query.add_argument("-k", type=int, default=5)
     commands.add_parser("stats")
+    listing = commands.add_parser("gaps")
+    listing.add_argument("-n", type=int, default=50)
     args = parser.parse_args(argv)
     if args.command == "validate":
         return validate()
     if args.command == "search":
         return search(args.query, args.k)
+    if args.command == "gaps":
+        return gaps(args.n)
     return stats()
 
 

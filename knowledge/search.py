@@ -75,6 +75,7 @@ class Hit:
     name: str
     score: float
     named: bool = False  # the message says all of the record's name or of one of its aliases
+    coverage: float = 0.0  # the largest share of one of its names that the message says
 
 
 def word_terms(text: str, max_words: int | None = None) -> list[str]:
@@ -196,10 +197,17 @@ class ProcedureSearch:
     def get(self, code: str) -> Procedure | None:
         return self._by_code.get(code)
 
-    def search(self, query: str, k: int = 5) -> list[Hit]:
-        """Up to `k` procedures, best first; none when no word of the query is known."""
+    def codes(self) -> list[str]:
+        return list(self._by_code)
+
+    def name(self, code: str) -> str:
+        return self._by_code[code].name
+
+    def search(self, query: str, k: int = 5, among: Sequence[str] | None = None) -> list[Hit]:
+        """Up to `k` procedures, best first (only those `among`, when given); none when no word
+        of the query is known."""
         signals = self.signals(query)
-        return self.rank(signals, k) if signals is not None else []
+        return self.rank(signals, k, among) if signals is not None else []
 
     def signals(self, query: str) -> Signals | None:
         """Each record's scores for `query`; None when no word of it is in any record."""
@@ -214,7 +222,7 @@ class ProcedureSearch:
         coverage = self._coverage.scores(query)
         return Signals(_scaled(by_words), _scaled(by_chars), coverage, dense)
 
-    def rank(self, signals: Signals, k: int) -> list[Hit]:
+    def rank(self, signals: Signals, k: int, among: Sequence[str] | None = None) -> list[Hit]:
         """The best `k` records for these signals, mixed with the current weights."""
         share, coverage, lexical = (
             self.weights.characters, self.weights.coverage, self.weights.lexical
@@ -223,11 +231,15 @@ class ProcedureSearch:
         scores = (1 - coverage) * bm25 + coverage * signals.coverage
         if signals.dense is not None and lexical < 1:
             scores = lexical * scores + (1 - lexical) * _scaled(signals.dense)
+        if among is not None:
+            allowed = np.isin([p.code for p in self._procedures], list(among))
+            scores = np.where(allowed, scores, 0.0)
         best = np.argsort(-scores, kind="stable")[:k]
         return [
             Hit(
                 self._procedures[i].code, self._procedures[i].name, round(float(scores[i]), 4),
                 named=bool(signals.coverage[i] >= FULLY_NAMED),
+                coverage=round(float(signals.coverage[i]), 4),
             )
             for i in best
             if scores[i] > 0

@@ -29,7 +29,7 @@ class AspectMention:
 
 
 @functools.cache
-def _patterns() -> list[tuple[str, re.Pattern[str]]]:
+def aspect_patterns() -> list[tuple[str, re.Pattern[str]]]:
     """(aspect, pattern) in priority order, each pattern a whole-word alternation."""
     data = yaml.safe_load(ASPECTS_FILE.read_text(encoding="utf-8"))
     return [
@@ -61,7 +61,9 @@ def _expanded(text: str) -> tuple[str, list[tuple[int, int]]]:
 def find_aspect(text: str) -> AspectMention | None:
     """The aspect named first ("general" only when no other is named), or None."""
     expanded, spans = _expanded(text)
-    found = [(aspect, m) for aspect, pattern in _patterns() if (m := pattern.search(expanded))]
+    found = [
+        (aspect, m) for aspect, pattern in aspect_patterns() if (m := pattern.search(expanded))
+    ]
     specific = [(m.start(), aspect, m) for aspect, m in found if aspect != "general"]
     if specific:
         _, aspect, match = min(specific, key=lambda item: item[0])

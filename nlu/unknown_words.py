@@ -2,8 +2,9 @@
 
 DIET is confidently wrong on gibberish ("qwzx plmk" came out as `affirm` at 0.93): softmax spreads
 no doubt over inputs it has no features for. This component, placed between DIET and the
-FallbackClassifier, sets the intent confidence to 0 when no token of the message (by its folded,
-expanded lemma) occurred in the training data, so that the two-stage fallback asks instead.
+FallbackClassifier, sets the intent confidence (and the whole ranking's) to 0 when no token of the
+message (by its folded, expanded lemma) occurred in the training data, so that the two-stage
+fallback asks to rephrase instead of guessing a meaning.
 Tokens with digits (codes, phone numbers, dates) count as known.
 """
 
@@ -18,7 +19,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.constants import TOKENS_NAMES
-from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -73,8 +74,15 @@ class UnknownWordsClassifier(GraphComponent, IntentClassifier):
         for message in messages:
             lemmas = _lemmas(message)
             intent = message.get(INTENT)
-            if lemmas and intent and not any(self._known(lemma) for lemma in lemmas):
+            # No token at all (emoji, punctuation) is as unknown as tokens never seen.
+            if intent and not any(self._known(lemma) for lemma in lemmas):
                 message.set(INTENT, {**intent, "confidence": 0.0}, add_to_output=True)
+                ranking = message.get(INTENT_RANKING_KEY) or []
+                message.set(
+                    INTENT_RANKING_KEY,
+                    [{**entry, "confidence": 0.0} for entry in ranking],
+                    add_to_output=True,
+                )
         return messages
 
     def _known(self, lemma: str) -> bool:

@@ -7,8 +7,9 @@ import logging
 import aiohttp
 from aiohttp import web
 
+from knowledge.resolve import Decision, Evidence
 from service.errors import bad_request, error_response
-from service.keys import RASA_SESSION, SEARCH, SETTINGS
+from service.keys import RASA_SESSION, RESOLVER, SEARCH, SETTINGS
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,13 @@ async def search_procedures(request: web.Request) -> web.Response:
     if not 1 <= k <= MAX_RESULTS:
         bad_request("invalid_k", f"k must be between 1 and {MAX_RESULTS}")
     hits = request.app[SEARCH].search(query, k)
-    return web.json_response([{"code": h.code, "name": h.name, "score": h.score} for h in hits])
+    resolution = request.app[RESOLVER].resolve(Evidence(query))
+    return web.json_response({
+        "results": [{"code": h.code, "name": h.name, "score": h.score} for h in hits],
+        # The bot's own decision for this question: answer it, ask which one, or abstain.
+        "decision": resolution.decision.value,
+        "code": resolution.code if resolution.decision == Decision.ANSWER else None,
+    })
 
 
 @routes.get("/api/v1/procedures/{code}")

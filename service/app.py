@@ -17,7 +17,9 @@ from dossiers.lookup import DossierLookup
 from dossiers.mirror import MirrorDossierSource
 from dossiers.model import DossierSource
 from dossiers.tthc_client import TthcDossierSource
+from knowledge.gaps import GapLog
 from knowledge.records import load_procedures
+from knowledge.resolve import ProcedureResolver
 from knowledge.search import ProcedureSearch
 from notifier import http as notifier_http
 from notifier.api_keys import parse_keys
@@ -29,15 +31,17 @@ from notifier.sender import Housekeeping, Sender
 from notifier.store import NotificationStore
 from notifier.templates import Templates
 from notifier.work_queue import MemoryQueue, RedisStreamQueue, WorkQueue
-from service import api, dossier_api
+from service import api, dossier_api, gaps_api
 from service.errors import json_errors
 from service.keys import (
     API_KEYS,
     DOSSIER_LOOKUP,
+    GAPS,
     INGESTOR,
     MIRROR,
     RASA_SESSION,
     REPLAY_GUARD,
+    RESOLVER,
     SEARCH,
     SETTINGS,
     STORE,
@@ -94,6 +98,7 @@ def ingestor(
 
 async def _knowledge(app: web.Application) -> AsyncIterator[None]:
     app[SEARCH] = ProcedureSearch(load_procedures())
+    app[RESOLVER] = ProcedureResolver(app[SEARCH])
     yield
 
 
@@ -113,6 +118,8 @@ async def _notifier(app: web.Application) -> AsyncIterator[None]:
     app[STORE] = store
     app[MIRROR] = MirrorDossierSource(store.engine)
     await app[MIRROR].create_schema()
+    app[GAPS] = GapLog(store.engine)
+    await app[GAPS].create_schema()
     app[INGESTOR] = ingestor(settings, store, queue, app[MIRROR])
     app[API_KEYS] = parse_keys(
         settings.notifier_api_keys.get_secret_value() if settings.notifier_api_keys else ""
@@ -178,6 +185,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.extend([_knowledge, _rasa_session, _notifier, _dossiers])
     app.add_routes(api.routes)
     app.add_routes(dossier_api.routes)
+    app.add_routes(gaps_api.routes)
     app.add_routes(notifier_http.routes)
     app.router.add_get("/", _index)
     app.router.add_static("/static", STATIC_DIR)

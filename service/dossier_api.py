@@ -43,11 +43,19 @@ class DossierRequest(BaseModel):
         return Asker(self.conversation, self.source_address, self.asker_phone)
 
 
-async def _request(request: web.Request) -> DossierRequest | web.Response:
+def internal_caller(request: web.Request) -> web.Response | None:
+    """None when the caller presents the shared INTERNAL_API_TOKEN, else the 401 to return."""
     token = request.app[SETTINGS].internal_api_token
     presented = request.headers.get(TOKEN_HEADER, "")
     if token is None or not hmac.compare_digest(presented, token.get_secret_value()):
         return error_response(401, "unauthorised", f"a valid {TOKEN_HEADER} is required")
+    return None
+
+
+async def _request(request: web.Request) -> DossierRequest | web.Response:
+    refused = internal_caller(request)
+    if refused is not None:
+        return refused
     try:
         return DossierRequest.model_validate_json(await request.read())
     except pydantic.ValidationError as e:

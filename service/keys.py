@@ -7,6 +7,8 @@ from aiohttp import web
 
 from dossiers.lookup import DossierLookup
 from dossiers.mirror import MirrorDossierSource
+from knowledge.gaps import GapLog
+from knowledge.resolve import ProcedureResolver
 from knowledge.search import ProcedureSearch
 from notifier.api_keys import ApiKey
 from notifier.ingest import Ingestor
@@ -16,6 +18,8 @@ from service.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 SEARCH = web.AppKey("search", ProcedureSearch)
+RESOLVER = web.AppKey("resolver", ProcedureResolver)
+GAPS = web.AppKey("gaps", GapLog)
 RASA_SESSION = web.AppKey("rasa_session", aiohttp.ClientSession)
 STORE = web.AppKey("store", NotificationStore)
 INGESTOR = web.AppKey("ingestor", Ingestor)

@@ -3,9 +3,11 @@
     make bench-nlu        (or: python -m bench.nlu.run --rasa-bin ... --model ...)
 
 Starts the real Rasa server with the trained model, sends every example of
-bench/nlu/test_nlu.yml (never used in training) as written and with diacritics stripped, and
-prints intent accuracy and macro-F1, `aspect` accuracy on ask_procedure, entity F1 per type;
-then `/model/parse` latency percentiles over sequential requests and the server's resident memory.
+bench/nlu/test_nlu.yml (never used in training; `--data` names another set, e.g. the blind
+bench/nlu/blind_dev.yml) as written and with diacritics stripped, and prints intent accuracy and
+macro-F1, `aspect` accuracy on ask_procedure, entity F1 per type, and how many out-of-scope
+messages were taken as a procedure question with confidence ≥ 0.7; then `/model/parse` latency
+percentiles over sequential requests and the server's resident memory.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from nlu.normalise import strip_diacritics
 
 ROOT = Path(__file__).parents[2]
 TEST_DATA = Path(__file__).parent / "test_nlu.yml"
+CONFIDENT = 0.7
 _ANNOTATION = re.compile(r"\[(?P<span>[^\]]+)\](?:\((?P<entity>[^)]+)\)|(?P<json>\{[^}]+\}))")
 
 
@@ -88,10 +91,18 @@ class Scores:
     entity_fp: Counter[str] = field(default_factory=Counter)
     entity_fn: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
+    out_of_scope: int = 0
+    out_of_scope_as_procedure: int = 0  # with confidence >= CONFIDENT
 
     def add(self, example: Example, parsed: dict[str, Any]) -> None:
         self.gold.append(example.intent)
-        self.predicted.append((parsed.get("intent") or {}).get("name") or "none")
+        intent = parsed.get("intent") or {}
+        self.predicted.append(intent.get("name") or "none")
+        if example.intent == "out_of_scope":
+            self.out_of_scope += 1
+            self.out_of_scope_as_procedure += (
+                intent.get("name") == "ask_procedure" and intent.get("confidence", 0) >= CONFIDENT
+            )
         if self.predicted[-1] != example.intent:
             self.errors.append(f"intent {example.intent} -> {self.predicted[-1]}: {example.text}")
         found = {(e["entity"], e["start"], e["end"]) for e in parsed.get("entities", [])}
@@ -168,6 +179,10 @@ def report(title: str, scores: Scores, verbose: bool) -> None:
     print(f"intent macro-F1   {scores.macro_f1():.3f}")
     print(f"aspect accuracy   {scores.aspect_hits / max(scores.aspect_total, 1):.3f}"
           f"  ({scores.aspect_total} ask_procedure examples with an aspect)")
+    if scores.out_of_scope:
+        print(f"out of scope taken as a confident procedure question "
+              f"{scores.out_of_scope_as_procedure / scores.out_of_scope:.3f} "
+              f"({scores.out_of_scope_as_procedure}/{scores.out_of_scope})")
     names = sorted(set(scores.entity_tp) | set(scores.entity_fn) | set(scores.entity_fp))
     for name in names:
         f1, support = scores.entity_f1(name)
@@ -185,9 +200,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5095)
     parser.add_argument("--latency-requests", type=int, default=1000)
     parser.add_argument("--errors", action="store_true", help="list every miss")
+    parser.add_argument("--data", type=Path, default=TEST_DATA, help="Rasa NLU file to test on")
     args = parser.parse_args()
 
-    examples = load_examples(TEST_DATA)
+    examples = load_examples(args.data)
     log = Path(tempfile.mkdtemp()) / "rasa.log"
     process = start_rasa(args.rasa_bin, args.model, args.port, log)
     url = f"http://127.0.0.1:{args.port}/model/parse"

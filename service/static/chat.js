@@ -13,6 +13,10 @@ function show(text, who, buttons) {
   item.className = who;
   item.textContent = text;
   for (const button of buttons || []) {
+    if (button.type === "web_url") {
+      item.appendChild(link(button));
+      continue;
+    }
     const b = document.createElement("button");
     b.type = "button";
     b.textContent = button.title;
@@ -21,6 +25,18 @@ function show(text, who, buttons) {
   }
   log.appendChild(item);
   item.scrollIntoView({ block: "end" });
+}
+
+// A source page: opened in a new tab, and only when it is an http(s) address.
+function link(button) {
+  const a = document.createElement("a");
+  a.textContent = button.title;
+  if (/^https?:\/\//.test(button.url || "")) {
+    a.href = button.url;
+    a.target = "_blank";
+    a.rel = "noopener noreferrer";
+  }
+  return a;
 }
 
 async function send(message, shown) {

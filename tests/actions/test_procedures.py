@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import UNCERTAIN_NOTE, VOICE_SMS_OFFER, chat_answer, sms_answer, voice_answer
+from actions.answers import (
+    CHAT_MAX_CHARS,
+    SHORT_UNCERTAIN_NOTE,
+    UNCERTAIN_NOTE,
+    VOICE_SMS_OFFER,
+    chat_answer,
+    chat_buttons,
+    sms_answer,
+    voice_answer,
+)
 from actions.procedures import (
     NOT_FOUND,
     WHICH_ONE,
+    WHICH_PROCEDURE,
     ActionAnswerProcedure,
+    ActionOutOfScope,
     procedure_search,
 )
 from knowledge.records import load_procedures
@@ -78,9 +90,48 @@ async def test_without_entities_the_whole_message_is_searched() -> None:
 
 
 async def test_an_unknown_procedure_says_so() -> None:
-    messages, events = await run(tracker("xyzzy"))
+    messages, events = await run(tracker("xyzzy", procedure_code="dang-ky-khai-sinh"))
     assert messages[0]["text"] == NOT_FOUND
-    assert not any(e.get("name") == "procedure_code" for e in events)
+    assert SlotSet("decision", "abstain") in events
+    assert SlotSet("procedure_code", None) in events
+
+
+async def test_a_procedure_the_knowledge_base_lacks_is_not_answered_with_another() -> None:
+    messages, events = await run(tracker("xin visa đi Hàn Quốc du lịch cần giấy tờ gì"))
+    assert messages[0]["text"] == NOT_FOUND
+    assert SlotSet("decision", "abstain") in events
+
+
+async def test_a_follow_up_without_a_procedure_under_discussion_asks_which() -> None:
+    messages, events = await run(tracker("cần giấy tờ gì vậy", [entity("aspect", "documents")]))
+    assert messages[0]["text"] == WHICH_PROCEDURE
+    assert SlotSet("decision", "clarify") in events
+    assert SlotSet("aspect", "documents") in events
+
+
+async def test_the_answer_to_which_one_keeps_the_aspect_asked() -> None:
+    messages, events = await run(tracker(
+        "khai sinh", decision="clarify", aspect="fee", procedure_choices=None
+    ))
+    assert SlotSet("procedure_code", "dang-ky-khai-sinh") in events
+    assert "Lệ phí" in messages[0]["text"]
+
+
+async def test_a_pending_choice_is_picked_by_its_position() -> None:
+    choices = ["cap-ho-chieu-pho-thong", "cap-ho-chieu-cho-tre-em-duoi-14-tuoi"]
+    _, events = await run(tracker(
+        "cái thứ 2", decision="clarify", aspect="documents", procedure_choices=choices
+    ))
+    assert SlotSet("procedure_code", choices[1]) in events
+
+
+async def test_an_unclear_reply_to_which_one_asks_again() -> None:
+    choices = ["cap-ho-chieu-pho-thong", "cap-ho-chieu-cho-tre-em-duoi-14-tuoi"]
+    messages, events = await run(tracker(
+        "ừm", decision="clarify", aspect="documents", procedure_choices=choices
+    ))
+    assert messages[0]["text"] == WHICH_ONE
+    assert SlotSet("procedure_choices", choices) in events
 
 
 @pytest.mark.parametrize("aspect", ["documents", "fee", "duration", "place", "online", "result",
@@ -90,16 +141,42 @@ def test_every_aspect_of_every_record_renders_with_its_source(aspect: str) -> No
     for code in ("cap-phieu-ly-lich-tu-phap", "dang-ky-khai-sinh", "dang-ky-ket-hon"):
         record = search.get(code)
         assert record is not None
-        text = chat_answer(record, aspect)
-        assert str(record.source) in text
-        assert record.verified.strftime("%d/%m/%Y") in text
-        assert (UNCERTAIN_NOTE in text) == (aspect in record.uncertain) or aspect in (
-            "general", "nonsense")
+        for detail in (False, True):
+            text = chat_answer(record, aspect, detail=detail)
+            assert urlsplit(str(record.source)).hostname.removeprefix("www.") in text
+            assert record.verified.strftime("%d/%m/%Y") in text
+            note = UNCERTAIN_NOTE if detail else SHORT_UNCERTAIN_NOTE
+            assert (note in text) == (aspect in record.uncertain) or aspect in (
+                "general", "nonsense")
+
+
+@pytest.mark.parametrize("aspect", ["documents", "fee", "duration", "place", "online", "result",
+                                    "general"])
+def test_first_answers_are_short_and_buttons_carry_their_procedure(aspect: str) -> None:
+    for record in load_procedures():
+        assert len(chat_answer(record, aspect)) <= CHAT_MAX_CHARS, (record.code, aspect)
+        buttons = chat_buttons(record, aspect)
+        asks = [b for b in buttons if b.get("payload", "").startswith("/ask_procedure")]
+        assert asks and all(f'"procedure_code": "{record.code}"' in b["payload"] for b in asks)
+        [source] = [b for b in buttons if b.get("type") == "web_url"]
+        assert source["url"] == str(record.source)
 
 
 async def test_chat_answers_offer_booking() -> None:
     messages, _ = await run(tracker("dang ky tam tru"))
     assert {"title": "Đặt lịch", "payload": "/book_appointment"} in messages[0]["buttons"]
+
+
+async def test_the_detail_button_gives_the_full_list() -> None:
+    record = procedure_search().get("dang-ky-khai-sinh")
+    assert record is not None
+    messages, _ = await run(tracker(
+        f'/ask_procedure{{"procedure_code": "{record.code}", "aspect": "documents", '
+        '"detail": "full"}',
+        [entity("procedure_code", record.code), entity("aspect", "documents"),
+         entity("detail", "full")],
+    ))
+    assert all(d.name in messages[0]["text"] for d in record.documents)
 
 
 async def test_close_matches_are_offered_as_buttons(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -161,3 +238,15 @@ def test_voice_and_sms_forms_of_every_record_name_their_source(aspect: str) -> N
             or (aspect == "general" and bool({"documents", "fee", "duration", "online"}
                                              & set(record.uncertain)))
         )
+
+
+async def test_out_of_scope_is_declined_unless_the_records_name_a_procedure_beyond_doubt() -> None:
+    dispatcher = CollectingDispatcher()
+    events = await ActionOutOfScope().run(dispatcher, tracker("thời tiết Hà Nội mai thế nào"), {})
+    assert dispatcher.messages[0]["response"] == "utter_out_of_scope"
+    assert events == []
+    dispatcher = CollectingDispatcher()
+    events = await ActionOutOfScope().run(
+        dispatcher, tracker("cho tôi hỏi thủ tục đăng ký khai tử cho bố"), {}
+    )
+    assert SlotSet("procedure_code", "dang-ky-khai-tu") in events

@@ -115,8 +115,12 @@ def test_messages_of_unknown_words_lose_their_confidence(tmp_path: Any) -> None:
     def confidence(text: str) -> float:
         message = Message({TEXT: text})
         message.set(INTENT, {"name": "affirm", "confidence": 0.93})
+        message.set("intent_ranking", [{"name": "affirm", "confidence": 0.93}])
         message.set(TOKENS_NAMES[TEXT], tokenizer.tokenize(message, TEXT))
         [processed] = classifier.process([message])
+        # The fallback's "did you mean …?" reads the ranking: it must not offer a guess either.
+        [ranked] = processed.get("intent_ranking")
+        assert ranked["confidence"] == processed.get(INTENT)["confidence"]
         return float(processed.get(INTENT)["confidence"])
 
     assert confidence("qwzx plmk vbnj") == 0.0

@@ -29,11 +29,21 @@ async def test_health(client: TestClient) -> None:
 
 async def test_search_returns_codes_best_first(client: TestClient) -> None:
     response = await client.get("/api/v1/procedures/search", params={"q": "lam ly lich tu phap"})
-    hits = await response.json()
+    body = await response.json()
+    hits = body["results"]
     assert response.status == 200
     assert hits[0]["code"] == "cap-phieu-ly-lich-tu-phap"
     assert set(hits[0]) == {"code", "name", "score"}
     assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
+    assert (body["decision"], body["code"]) == ("answer", "cap-phieu-ly-lich-tu-phap")
+
+
+async def test_search_abstains_on_what_the_knowledge_base_lacks(client: TestClient) -> None:
+    response = await client.get(
+        "/api/v1/procedures/search", params={"q": "xin visa đi Nhật du lịch cần giấy tờ gì"}
+    )
+    body = await response.json()
+    assert (body["decision"], body["code"]) == ("abstain", None)
 
 
 @pytest.mark.parametrize(
@@ -59,7 +69,7 @@ async def test_sql_or_html_in_a_query_is_just_text(client: TestClient) -> None:
     for q in ("'; DROP TABLE notifier_events; --", "<script>alert('x')</script>"):
         response = await client.get("/api/v1/procedures/search", params={"q": q})
         assert response.status == 200
-        assert await response.json() == []
+        assert await response.json() == {"results": [], "decision": "abstain", "code": None}
 
 
 async def test_a_procedure_by_code(client: TestClient) -> None:
