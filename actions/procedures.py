@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import re
 from typing import Any
 
 import aiohttp
@@ -23,6 +24,7 @@ from actions.dossier_status import TOKEN_HEADER, service_url
 from knowledge.records import load_procedures
 from knowledge.resolve import Decision, Evidence, ProcedureResolver, Resolution
 from knowledge.search import Hit, ProcedureSearch
+from nlu.normalise import fold
 from notifier.gsm7 import to_gsm7
 
 logger = logging.getLogger(__name__)
@@ -42,9 +44,15 @@ NONE_OF_THESE = {"title": "Thủ tục khác", "payload": "/deny"}
 VOICE_CHANNELS = frozenset({"ivr", "voice"})
 SMS_CHANNELS = frozenset({"sms"})
 GAPS_TIMEOUT_S = 3.0
-# A message the NLU took as out of scope is still answered when the knowledge base names it this
-# surely (on the blind tuning utterances: 124 of 200 procedure questions, 0 of 90 out of scope).
-OUT_OF_SCOPE_OVERRIDE = 0.9
+# A message the NLU took as out of scope or booking is still answered when the knowledge base
+# names a procedure this surely (on the blind tuning utterances: 124 of 200 procedure questions,
+# 0 of 90 out of scope, 0 of 13 booking requests).
+NAMED_BEYOND_DOUBT = 0.9
+# Words that ask for an appointment or a queue number (folded).
+_BOOKING_CUE = re.compile(
+    r"\b(?:dat (?:lich|hen|truoc|gio|cho)|lay so|so thu tu|hen (?:lich|gio|ngay|truoc)|"
+    r"lich hen|book|slot|giu (?:cho|lich))\b"
+)
 
 
 @functools.cache
@@ -100,19 +108,42 @@ class ActionOutOfScope(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        resolution = procedure_resolver().resolve(Evidence(_resident_text(tracker)))
-        if (
-            resolution.decision != Decision.ANSWER
-            or resolution.probability < OUT_OF_SCOPE_OVERRIDE
-        ):
-            dispatcher.utter_message(response="utter_out_of_scope")
-            return []
-        aspect = _aspect(tracker)
-        _answer(dispatcher, str(resolution.code), aspect, tracker.get_latest_input_channel(),
-                detail=False)
-        return [SlotSet("decision", Decision.ANSWER.value),
-                SlotSet("procedure_code", resolution.code), SlotSet("aspect", aspect),
-                SlotSet("procedure_choices", None)]
+        return _answer_if_named(dispatcher, tracker) or _utter(dispatcher, "utter_out_of_scope")
+
+
+class ActionBookAppointment(Action):
+    """Booking (in conversation from issue 15; for now, where to take a number). A procedure
+    question that the NLU took for booking because it names a procedure but asks nothing of an
+    appointment ("tên trên sổ đỏ sai, giờ đính chính thế nào") is answered instead."""
+
+    def name(self) -> str:
+        return "action_book_appointment"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        if not _BOOKING_CUE.search(fold(_resident_text(tracker))):
+            events = _answer_if_named(dispatcher, tracker)
+            if events:
+                return events
+        return _utter(dispatcher, "utter_book_appointment")
+
+
+def _answer_if_named(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """Answer the procedure the message names beyond doubt; no events when it names none."""
+    resolution = procedure_resolver().resolve(Evidence(_resident_text(tracker)))
+    if resolution.decision != Decision.ANSWER or resolution.probability < NAMED_BEYOND_DOUBT:
+        return []
+    aspect = _aspect(tracker)
+    _answer(dispatcher, str(resolution.code), aspect, tracker.get_latest_input_channel(),
+            detail=False)
+    return [SlotSet("decision", Decision.ANSWER.value), SlotSet("procedure_code", resolution.code),
+            SlotSet("aspect", aspect), SlotSet("procedure_choices", None)]
+
+
+def _utter(dispatcher: CollectingDispatcher, response: str) -> list[EventType]:
+    dispatcher.utter_message(response=response)
+    return []
 
 
 def _evidence(tracker: Tracker) -> Evidence:

@@ -137,7 +137,12 @@ class ProcedureResolver:
         for _, pattern in aspect_patterns():
             expanded = pattern.sub(" ", expanded)
         stop = function_words()
-        return [w for w in expanded.split() if w not in stop and not w.isdigit()]
+        # Numbers, dates and codes ("9h", "200m2", "h26") say nothing of the procedure, unless a
+        # record says them too ("bằng B2").
+        return [
+            w for w in expanded.split()
+            if w not in stop and (w.isalpha() or w in self._said_anywhere)
+        ]
 
     def explained(self, content: Sequence[str], code: str) -> float:
         """The rarity-weighted share of `content` that the record's names contain."""
@@ -218,13 +223,16 @@ class ProcedureResolver:
         self, content: Sequence[str], current: str, top: Hit, probability: float
     ) -> bool:
         """Whether a message with content words is still about the procedure under discussion:
-        what it says is in that record ("tiền sử dụng đất tính thế nào" while discussing the
-        change of land use), and it does not clearly name another one instead."""
+        it fits that record's names at least as well as the best record's ("bao lâu thì có hộ
+        chiếu" while discussing the passport for a child), or what it says is in that record
+        ("tiền sử dụng đất tính thế nào" while discussing the change of land use) and it does
+        not clearly name another one instead."""
         if not self.search.get(current) or top.code == current:
             return top.code == current
-        names_other = probability >= self.model.threshold and (
-            top.named or self.explained(content, top.code) > self.explained(content, current)
-        )
+        on_current, on_top = self.explained(content, current), self.explained(content, top.code)
+        if on_current > 0 and on_current >= on_top:
+            return True
+        names_other = top.named or (probability >= self.model.threshold and on_top > on_current)
         return not names_other and self._share(content, self._wording[current]) >= FOLLOWS_ON
 
 

@@ -31,6 +31,8 @@ from typing import Any
 import requests
 import yaml
 
+from bench.nlu.run import percentile
+
 ROOT = Path(__file__).parents[2]
 START_TIMEOUT_S = 300
 # What the bot did, by the last of these actions it ran in the turn.
@@ -130,12 +132,13 @@ def behaviour(events: list[dict[str, Any]]) -> Behaviour:
     slots = {e["name"]: e.get("value") for e in turn if e.get("event") == "slot"}
     actions = [e["name"] for e in turn
                if e.get("event") == "action" and e.get("name") != "action_listen"]
-    if "action_answer_procedure" in actions or "action_out_of_scope" in actions:
+    if {"action_answer_procedure", "action_out_of_scope", "action_book_appointment"} & set(actions):
         # Before the decision slot existed, an answer was the procedure it set.
         decision = slots.get("decision") or ("answer" if slots.get("procedure_code") else None)
         if decision == "answer":
             return Behaviour("answer", slots.get("procedure_code"), slots.get("aspect"))
-        return Behaviour(str(decision or "out_of_scope"))
+        declined = "booking" if "action_book_appointment" in actions else "out_of_scope"
+        return Behaviour(str(decision or declined))
     for name in reversed(actions):
         if name in ACTION_KINDS:
             return Behaviour(ACTION_KINDS[name])
@@ -193,11 +196,6 @@ def play(conversation: dict[str, Any], service: str, rasa: str, tally: Tally) ->
             shown = replies[0].get("text", "")[:60].replace("\n", " ") if replies else ""
             tally.misses.append(f"{conversation['id']} {text[:70]!r}: expected {expected}, "
                                 f"got {got.kind} {got.code or ''} {got.aspect or ''} | {shown}")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(int(q * len(ordered)), len(ordered) - 1)]
 
 
 def report(tally: Tally, errors: bool) -> None:

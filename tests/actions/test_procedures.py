@@ -25,6 +25,7 @@ from actions.procedures import (
     WHICH_ONE,
     WHICH_PROCEDURE,
     ActionAnswerProcedure,
+    ActionBookAppointment,
     ActionOutOfScope,
     procedure_search,
 )
@@ -240,7 +241,7 @@ def test_voice_and_sms_forms_of_every_record_name_their_source(aspect: str) -> N
         )
 
 
-async def test_out_of_scope_is_declined_unless_the_records_name_a_procedure_beyond_doubt() -> None:
+async def test_out_of_scope_is_declined_unless_a_procedure_is_named_beyond_doubt() -> None:
     dispatcher = CollectingDispatcher()
     events = await ActionOutOfScope().run(dispatcher, tracker("thời tiết Hà Nội mai thế nào"), {})
     assert dispatcher.messages[0]["response"] == "utter_out_of_scope"
@@ -248,5 +249,17 @@ async def test_out_of_scope_is_declined_unless_the_records_name_a_procedure_beyo
     dispatcher = CollectingDispatcher()
     events = await ActionOutOfScope().run(
         dispatcher, tracker("cho tôi hỏi thủ tục đăng ký khai tử cho bố"), {}
+    )
+    assert SlotSet("procedure_code", "dang-ky-khai-tu") in events
+
+
+async def test_a_booking_request_is_booked_but_a_procedure_question_is_answered() -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionBookAppointment().run(
+        dispatcher, tracker("cho tôi đặt lịch làm đăng ký khai tử sáng mai"), {}
+    )
+    assert dispatcher.messages[0]["response"] == "utter_book_appointment"
+    events = await ActionBookAppointment().run(
+        CollectingDispatcher(), tracker("cho tôi hỏi thủ tục đăng ký khai tử cho bố"), {}
     )
     assert SlotSet("procedure_code", "dang-ky-khai-tu") in events
