@@ -166,7 +166,7 @@ def _short_name(p: Procedure, max_chars: int = 90) -> str:
 def _sentences(text: str, count: int, max_chars: int = 220) -> str:
     """The first `count` sentences of `text`, cut at a word to at most `max_chars`."""
     parts = _SENTENCE_END.split(text.strip())
-    out = " ".join(part.strip() for part in parts[:count] if part.strip())
+    out = " ".join(part.strip() for part in parts[:count] if part.strip()).rstrip(";,:")
     if len(out) > max_chars:
         out = out[: max_chars - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
     return out

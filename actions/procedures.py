@@ -122,7 +122,8 @@ class ActionBookAppointment(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        if not _BOOKING_CUE.search(fold(_resident_text(tracker))):
+        pressed = (tracker.latest_message.get("text") or "").startswith("/")  # "Đặt lịch"
+        if not pressed and not _BOOKING_CUE.search(fold(_resident_text(tracker))):
             events = _answer_if_named(dispatcher, tracker)
             if events:
                 return events

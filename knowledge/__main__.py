@@ -59,9 +59,13 @@ async def _most_asked(limit: int) -> list[Gap]:
 
     from service.settings import Settings
 
-    engine = create_async_engine(Settings().sqlalchemy_url)
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(settings.sqlalchemy_url)
+    log = GapLog(engine)
     try:
-        return await GapLog(engine).most_asked(limit)
+        await log.create_schema()  # as the service does at start-up: a fresh database is empty
+        return await log.most_asked(limit)
     finally:
         await engine.dispose()
 

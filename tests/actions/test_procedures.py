@@ -263,3 +263,11 @@ async def test_a_booking_request_is_booked_but_a_procedure_question_is_answered(
         CollectingDispatcher(), tracker("cho tôi hỏi thủ tục đăng ký khai tử cho bố"), {}
     )
     assert SlotSet("procedure_code", "dang-ky-khai-tu") in events
+
+
+async def test_the_booking_button_always_books() -> None:
+    pressed = tracker("/book_appointment")
+    pressed.events.insert(0, {"event": "user", "text": "đăng ký khai tử cho bố thế nào"})
+    dispatcher = CollectingDispatcher()
+    await ActionBookAppointment().run(dispatcher, pressed, {})
+    assert dispatcher.messages[0]["response"] == "utter_book_appointment"

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from knowledge.gaps import GapLog
+
 ROOT = Path(__file__).parents[2]
 
 
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "knowledge", *args],
         cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -40,3 +47,17 @@ def test_an_unknown_command_is_refused() -> None:
     result = cli("delete-everything")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+
+
+def test_gaps_lists_what_the_service_recorded(tmp_path: Path) -> None:
+    env = {"DATA_DIR": str(tmp_path), "DATABASE_URL": ""}
+    assert cli("gaps", env=env).stdout.strip() == "no knowledge gaps recorded"
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'dvc.sqlite3'}")
+    asyncio.run(_record(engine, "xin visa đi Mỹ gọi 0912345678"))
+    [line] = cli("gaps", env=env).stdout.strip().splitlines()
+    assert line.split()[0] == "1" and "xin visa đi Mỹ gọi **********" in line
+
+
+async def _record(engine: AsyncEngine, question: str) -> None:
+    await GapLog(engine).record(question, [])
+    await engine.dispose()
