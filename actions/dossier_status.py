@@ -40,7 +40,7 @@ LOOK_UP_FIRST = (
 # Intents that leave the form: it extracts nothing from them, so Rasa rejects the form's turn and
 # the rules for leaving it (bot/data/rules.yml) serve the request instead.
 LEAVE_INTENTS = frozenset(
-    {"stop", "request_human", "ask_procedure", "book_appointment", "insult", "goodbye",
+    {"stop", "deny", "request_human", "ask_procedure", "book_appointment", "insult", "goodbye",
      "complaint"}
 )
 _CODE_LIKE = re.compile(r"[0-9A-Za-z.\-\s]*\d[0-9A-Za-z.\-\s]*")

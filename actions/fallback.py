@@ -1,6 +1,7 @@
-"""The first stage of the two-stage fallback, in Vietnamese: "Có phải bạn muốn …?" with a button
-for each likely meaning. Rasa runs it (by this name) when NLU confidence is low; a second miss
-ends in utter_default, which offers the hotline and a human."""
+"""The first stage of the two-stage fallback, in Vietnamese: "Có phải bạn muốn …?" with a
+button for each likely meaning (unless the message names a procedure beyond doubt or follows up
+on the one under discussion: then it is answered). Rasa runs it (by this name) when NLU
+confidence is low; a second miss ends in utter_default, which offers the hotline and a human."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
+
+from actions.procedures import answer_if_named
 
 # What each intent means, as a resident would say it. Only requests worth confirming are offered:
 # "Có phải bạn muốn đồng ý?" helps nobody, so a guess among small talk asks to rephrase instead.
@@ -30,6 +33,9 @@ class ActionAskAffirmation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        answered = answer_if_named(dispatcher, tracker)
+        if answered:  # a procedure named beyond doubt, or a follow-up: no need to ask
+            return answered
         ranking = tracker.latest_message.get("intent_ranking") or []
         likely = [
             r["name"] for r in ranking

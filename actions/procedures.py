@@ -108,7 +108,7 @@ class ActionOutOfScope(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        return _answer_if_named(dispatcher, tracker) or _utter(dispatcher, "utter_out_of_scope")
+        return answer_if_named(dispatcher, tracker) or _utter(dispatcher, "utter_out_of_scope")
 
 
 class ActionBookAppointment(Action):
@@ -124,16 +124,23 @@ class ActionBookAppointment(Action):
     ) -> list[EventType]:
         pressed = (tracker.latest_message.get("text") or "").startswith("/")  # "Đặt lịch"
         if not pressed and not _BOOKING_CUE.search(fold(_resident_text(tracker))):
-            events = _answer_if_named(dispatcher, tracker)
+            events = answer_if_named(dispatcher, tracker)
             if events:
                 return events
         return _utter(dispatcher, "utter_book_appointment")
 
 
-def _answer_if_named(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-    """Answer the procedure the message names beyond doubt; no events when it names none."""
-    resolution = procedure_resolver().resolve(Evidence(_resident_text(tracker)))
-    if resolution.decision != Decision.ANSWER or resolution.probability < NAMED_BEYOND_DOUBT:
+def answer_if_named(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """Answer when the message names a procedure beyond doubt, or asks about an aspect of the one
+    under discussion ("mức đóng một năm bao nhiêu" after a question on health insurance),
+    whatever intent the NLU gave it; no events when it does neither."""
+    resolution = procedure_resolver().resolve(Evidence(
+        _resident_text(tracker), current=tracker.get_slot("procedure_code")
+    ))
+    asks_aspect = next(tracker.get_latest_entity_values("aspect"), None) is not None
+    if resolution.decision != Decision.ANSWER or not (
+        resolution.probability >= NAMED_BEYOND_DOUBT or (resolution.follow_up and asks_aspect)
+    ):
         return []
     aspect = _aspect(tracker)
     _answer(dispatcher, str(resolution.code), aspect, tracker.get_latest_input_channel(),

@@ -132,7 +132,9 @@ def behaviour(events: list[dict[str, Any]]) -> Behaviour:
     slots = {e["name"]: e.get("value") for e in turn if e.get("event") == "slot"}
     actions = [e["name"] for e in turn
                if e.get("event") == "action" and e.get("name") != "action_listen"]
-    if {"action_answer_procedure", "action_out_of_scope", "action_book_appointment"} & set(actions):
+    if slots.get("decision") or {
+        "action_answer_procedure", "action_out_of_scope", "action_book_appointment"
+    } & set(actions):
         # Before the decision slot existed, an answer was the procedure it set.
         decision = slots.get("decision") or ("answer" if slots.get("procedure_code") else None)
         if decision == "answer":
