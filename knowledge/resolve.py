@@ -182,8 +182,10 @@ class ProcedureResolver:
         picked = _ordinal(evidence.text, len(choices))
         if picked is not None:
             return Resolution(Decision.ANSWER, choices[picked], probability=1.0)
-        among = self.search.search(evidence.text, k=len(self._vocabulary), among=choices)
-        if among and not self.search.is_ambiguous(among):
+        # A candidate picked by saying more of its name than of the others' ("cho trẻ em"); a
+        # follow-up such as "cần giấy tờ gì" says no name and picks nothing.
+        among = self.search.search(evidence.text, k=len(choices), among=choices)
+        if among and among[0].coverage > max((h.coverage for h in among[1:]), default=0.0):
             return Resolution(Decision.ANSWER, among[0].code, tuple(among), probability=1.0)
         fresh = self._resolve_message(Evidence(evidence.text))
         if fresh.decision == Decision.ANSWER:

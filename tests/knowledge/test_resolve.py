@@ -77,3 +77,9 @@ def test_function_words_are_folded_and_never_name_a_record_alone() -> None:
     assert "the" in words and "lệ" not in words
     for kept in ("ho", "chieu", "tam", "chung", "mat", "nhan"):  # hộ chiếu, tạm trú, chứng thực…
         assert kept not in words
+
+
+def test_a_follow_up_while_which_one_is_pending_picks_nothing() -> None:
+    choices = ("cap-ho-chieu-pho-thong", "cap-ho-chieu-cho-tre-em-duoi-14-tuoi")
+    resolution = resolver().resolve(Evidence("cần giấy tờ gì", choices=choices))
+    assert resolution.decision == Decision.CLARIFY
