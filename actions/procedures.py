@@ -160,7 +160,8 @@ def _evidence(tracker: Tracker) -> Evidence:
         text=_resident_text(tracker),
         chosen=next(tracker.get_latest_entity_values("procedure_code"), None),
         current=tracker.get_slot("procedure_code"),
-        # An empty list marks "which procedure?" asked without candidates.
+        # "Which procedure?" asked without candidates leaves none: the next message is resolved
+        # afresh, with the aspect of the question that was asked (`_aspect`).
         choices=tuple(choices),
     )
 
