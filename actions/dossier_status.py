@@ -10,7 +10,6 @@ resident typed. The code is taken from the first message when it is there ("tra 
 from __future__ import annotations
 
 import logging
-import os
 import re
 from typing import Any
 
@@ -20,12 +19,12 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import our_service
 from dossiers.lookup import ANSWERS, CODE, HANOI, Outcome, canonical_code
 from nlu.normalise import fold
 
 logger = logging.getLogger(__name__)
 
-TOKEN_HEADER = "X-Internal-Token"
 LOOKUP_TIMEOUT_S = 15.0  # the service's own source calls give up well before this
 DIGITS_ONLY = "Bạn vui lòng nhập đúng 4 chữ số cuối của số điện thoại đã khai khi nộp hồ sơ."
 SUBSCRIBE_OFFER = "Bạn có muốn nhận tin nhắn ở mỗi bước xử lý tiếp theo của hồ sơ này không?"
@@ -47,11 +46,6 @@ _CODE_LIKE = re.compile(r"[0-9A-Za-z.\-\s]*\d[0-9A-Za-z.\-\s]*")
 _DIGIT_GROUP = re.compile(r"\d[\d .]*\d|\d")
 # The 4 digits said with the code: "(số điện thoại) đuôi 4321", "4 số cuối là 4321".
 _DIGITS_GIVEN = re.compile(r"(?:duoi|so cuoi|cuoi la)\D{0,12}?(\d{4})(?!\d)")
-
-
-def service_url() -> str:
-    """Our service, where the lookup runs (DVC_SERVICE_URL; set by the Makefile)."""
-    return os.environ.get("DVC_SERVICE_URL", "http://127.0.0.1:8000")
 
 
 class ValidateDossierStatusForm(FormValidationAction):
@@ -165,15 +159,9 @@ def _request(tracker: Tracker, code: Any, digits: Any) -> dict[str, Any]:
 
 
 async def _call(endpoint: str, request: dict[str, Any]) -> tuple[str, str]:
-    headers = {TOKEN_HEADER: os.environ.get("INTERNAL_API_TOKEN", "")}
-    timeout = aiohttp.ClientTimeout(total=LOOKUP_TIMEOUT_S)
     try:
-        async with aiohttp.ClientSession(timeout=timeout) as session, session.post(
-            f"{service_url()}/api/v1/dossiers/{endpoint}", json=request, headers=headers
-        ) as response:
-            response.raise_for_status()
-            body = await response.json()
-            return str(body["outcome"]), str(body["answer"])
+        body = await our_service.post(f"/api/v1/dossiers/{endpoint}", request, LOOKUP_TIMEOUT_S)
+        return str(body["outcome"]), str(body["answer"])
     except (aiohttp.ClientError, TimeoutError, KeyError, ValueError) as e:
         logger.warning("dossier %s failed: %r", endpoint, e)
         return Outcome.UNAVAILABLE.value, ANSWERS[Outcome.UNAVAILABLE]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import re
 from typing import Any
 
@@ -19,8 +18,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import our_service
 from actions.answers import chat_answer, chat_buttons, sms_answer, voice_answer
-from actions.dossier_status import TOKEN_HEADER, service_url
 from knowledge.records import load_procedures
 from knowledge.resolve import Decision, Evidence, ProcedureResolver, Resolution
 from knowledge.search import Hit, ProcedureSearch
@@ -81,12 +80,8 @@ class ActionAnswerProcedure(Action):
         channel = tracker.get_latest_input_channel()
         decided = SlotSet("decision", resolution.decision.value)
         if resolution.decision == Decision.ANSWER:
-            procedure = procedure_search().get(str(resolution.code))
-            assert procedure is not None  # the resolver answers only known codes
             detail = next(tracker.get_latest_entity_values("detail"), None) == "full"
-            _answer(dispatcher, procedure.code, aspect, channel, detail)
-            return [decided, SlotSet("procedure_code", procedure.code), SlotSet("aspect", aspect),
-                    SlotSet("procedure_choices", None)]
+            return _answer(dispatcher, str(resolution.code), aspect, channel, detail)
         if resolution.decision == Decision.CLARIFY:
             _ask_which(dispatcher, list(resolution.candidates), aspect, channel)
             choices = [hit.code for hit in resolution.candidates] or None
@@ -142,11 +137,8 @@ def answer_if_named(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[
         resolution.probability >= NAMED_BEYOND_DOUBT or (resolution.follow_up and asks_aspect)
     ):
         return []
-    aspect = _aspect(tracker)
-    _answer(dispatcher, str(resolution.code), aspect, tracker.get_latest_input_channel(),
-            detail=False)
-    return [SlotSet("decision", Decision.ANSWER.value), SlotSet("procedure_code", resolution.code),
-            SlotSet("aspect", aspect), SlotSet("procedure_choices", None)]
+    return _answer(dispatcher, str(resolution.code), _aspect(tracker),
+                   tracker.get_latest_input_channel(), detail=False)
 
 
 def _utter(dispatcher: CollectingDispatcher, response: str) -> list[EventType]:
@@ -178,9 +170,11 @@ def _aspect(tracker: Tracker) -> str:
 
 def _answer(
     dispatcher: CollectingDispatcher, code: str, aspect: str, channel: str | None, detail: bool
-) -> None:
+) -> list[EventType]:
+    """Answer `aspect` of the procedure `code` in the channel's form; it is now the one under
+    discussion."""
     procedure = procedure_search().get(code)
-    assert procedure is not None
+    assert procedure is not None  # the resolver answers only known codes
     if channel in VOICE_CHANNELS:
         dispatcher.utter_message(text=voice_answer(procedure, aspect))
     elif channel in SMS_CHANNELS:
@@ -190,6 +184,8 @@ def _answer(
             text=chat_answer(procedure, aspect, detail=detail),
             buttons=chat_buttons(procedure, aspect, detail=detail),
         )
+    return [SlotSet("decision", Decision.ANSWER.value), SlotSet("procedure_code", code),
+            SlotSet("aspect", aspect), SlotSet("procedure_choices", None)]
 
 
 def _ask_which(
@@ -221,15 +217,9 @@ async def _record_gap(tracker: Tracker, resolution: Resolution) -> None:
         "conversation": tracker.sender_id,
         "candidates": [hit.code for hit in resolution.candidates[:3]],
     }
-    headers = {TOKEN_HEADER: os.environ.get("INTERNAL_API_TOKEN", "")}
     try:
-        async with aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=GAPS_TIMEOUT_S)
-        ) as session, session.post(
-            f"{service_url()}/api/v1/knowledge/gaps", json=body, headers=headers
-        ) as response:
-            response.raise_for_status()
-    except (aiohttp.ClientError, TimeoutError) as e:
+        await our_service.post("/api/v1/knowledge/gaps", body, GAPS_TIMEOUT_S)
+    except (aiohttp.ClientError, TimeoutError, ValueError) as e:
         logger.warning("knowledge gap not recorded: %r", e)
 
 

@@ -8,7 +8,8 @@ names none at all ("cần giấy tờ gì?"). The resolver weighs all the eviden
 - a pending "which one?" (its candidates are tried first; a miss asks again, never guesses);
 - the message's own words: the search's best records, how much of the best record's name the
   message says (coverage), and how much of what the message says the record explains;
-- the procedure under discussion, used only when the message names no procedure at all.
+- the procedure under discussion: kept when the message names no procedure, or fits it at least
+  as well as the best record; replaced only when another one is named in full or surely.
 
 Whether the best record is the one meant is a probability: a logistic model over a few signals
 of the match (`Features`), fitted on the tuning sets with `python -m bench.knowledge.tune_decision`
@@ -229,8 +230,10 @@ class ProcedureResolver:
         chiếu" while discussing the passport for a child), or what it says is in that record
         ("tiền sử dụng đất tính thế nào" while discussing the change of land use) and it does
         not clearly name another one instead."""
-        if not self.search.get(current) or top.code == current:
-            return top.code == current
+        if top.code == current:
+            return True
+        if not self.search.get(current):
+            return False
         on_current, on_top = self.explained(content, current), self.explained(content, top.code)
         if on_current > 0 and on_current >= on_top:
             return True
